@@ -1,0 +1,37 @@
+# Two commands do all the set-up: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: help install run test test-unit test-integration bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "Python 3.11 is required (found $$($(PYTHON) --version))"; exit 1; }
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV) || { apt-get update -q && apt-get install -y -q python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	@touch $@
+
+install: $(STAMP) ## create .venv and install the pipeline into it
+
+run: $(STAMP) ## start the whole pipeline on the embedded broker (Ctrl-C stops it)
+	exec $(VENV)/bin/ioc run
+
+test: $(STAMP) ## unit tests, then the integration suite on the real embedded broker
+	$(VENV)/bin/pytest -q tests
+
+test-unit: $(STAMP) ## pure-function tests only
+	$(VENV)/bin/pytest -q tests/unit
+
+test-integration: $(STAMP) ## pipeline tests through the embedded broker
+	$(VENV)/bin/pytest -q tests/integration
+
+bench: $(STAMP) ## print throughput figures beside raw baselines measured in the same run
+	$(VENV)/bin/python -m tests.bench.run
+
+clean: ## remove the venv and local state
+	rm -rf $(VENV) var

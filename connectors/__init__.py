@@ -1,0 +1,1 @@
+"""Source connectors: where each source system's wire format is parsed, validated and published."""

@@ -1,0 +1,49 @@
+"""Personal id numbers (contract 2.3): found anywhere, they make a dead letter and are masked."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_ID_STRING = re.compile(r"^[0-9]{12}$")
+_ID_RUN = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+MASK = "*" * 12
+
+
+def is_personal_id(value: Any) -> bool:
+    """A JSON string of exactly 12 digits, or a 12-digit JSON integer."""
+    if isinstance(value, str):
+        return len(value) == 12 and _ID_STRING.match(value) is not None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return 10**11 <= abs(value) < 10**12
+    return False
+
+
+def contains_personal_id(obj: Any) -> bool:
+    """Scan values and keys at any depth (iteratively: hostile input may nest deeply)."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if is_personal_id(key):
+                    return True
+                stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif is_personal_id(item):
+            return True
+    return False
+
+
+def mask(obj: Any) -> Any:
+    """A copy with every personal id replaced by asterisks."""
+    if isinstance(obj, dict):
+        return {(MASK if is_personal_id(k) else k): mask(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [mask(v) for v in obj]
+    return MASK if is_personal_id(obj) else obj
+
+
+def mask_text(text: str) -> str:
+    """For text that could not be parsed: mask every run of exactly 12 digits."""
+    return _ID_RUN.sub(MASK, text)

@@ -1,0 +1,58 @@
+"""Publish validated records and dead letters to the broker (kafka-python), waiting for acks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from ioc.kafka import kafka_python_kwargs
+from ioc.records import Headers
+from ioc.settings import BrokerSettings
+
+MAX_MESSAGE_BYTES = 9 << 20   # room for a dead letter of a too-large record (capped at 8 MiB)
+
+
+class PublishError(Exception):
+    """The broker did not acknowledge a batch: the caller answers 503 and the source retries."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: Headers
+
+
+class Publisher:
+    def __init__(self, broker: BrokerSettings) -> None:
+        # One request in flight per connection keeps each partition in send order across retries,
+        # which barriers rely on (they must follow the records sent before them).
+        self._producer = KafkaProducer(
+            **kafka_python_kwargs(broker), acks="all", linger_ms=5, batch_size=512 * 1024,
+            max_in_flight_requests_per_connection=1, retries=5, max_request_size=MAX_MESSAGE_BYTES,
+            request_timeout_ms=15_000, max_block_ms=15_000)
+
+    def publish(self, messages: list[Outgoing], timeout_s: float = 30.0) -> list[tuple[int, int]]:
+        """Send and block until every message is acknowledged; (partition, offset) per message."""
+        try:
+            futures = [self._producer.send(m.topic, key=m.key, value=m.value, headers=m.headers)
+                       for m in messages]
+            self._producer.flush(timeout=timeout_s)
+            return [(md.partition, md.offset) for md in (f.get(timeout=timeout_s) for f in futures)]
+        except KafkaError as exc:
+            raise PublishError(str(exc)) from exc
+
+    def send_markers(self, targets: list[tuple[str, int]], headers: Headers, timeout_s: float = 30.0) -> None:
+        """A control marker (empty value) on each given partition, after everything sent before."""
+        try:
+            futures = [self._producer.send(topic, value=b"", partition=p, headers=headers) for topic, p in targets]
+            self._producer.flush(timeout=timeout_s)
+            for f in futures:
+                f.get(timeout=timeout_s)
+        except KafkaError as exc:
+            raise PublishError(str(exc)) from exc
+
+    def close(self) -> None:
+        self._producer.close(timeout=10)

@@ -1,0 +1,164 @@
+"""The `ioc` command: run the pipeline, feed it, watch it, query it."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+
+from ioc.client import PipelineUnavailable, call
+from ioc.errors import ConfigError
+from ioc.settings import Settings, load_settings
+from ioc.tokens import read_token
+from ioc.view import print_ingest, print_rows, print_status
+
+CHUNK_RECORDS = 5000
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        return int(args.handler(settings, args) or 0)
+    except PipelineUnavailable as exc:
+        print(f"error: {exc}\nIs the pipeline running? Start it with `make run`.", file=sys.stderr)
+        return 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ioc", description="Provincial IOC event pipeline")
+    p.add_argument("--config", help="pipeline.toml (default: config/pipeline.toml or $IOC_CONFIG)")
+    sub = p.add_subparsers(required=True, metavar="command")
+    sub.add_parser("run", help="start the whole pipeline").set_defaults(handler=_run)
+    sub.add_parser("worker", help="(internal) one KPI worker").set_defaults(handler=_worker)
+    sub.add_parser("sink", help="(internal) the DuckDB sink").set_defaults(handler=_sink)
+    ing = sub.add_parser("ingest", help="send NDJSON or JSON-array files of source records")
+    ing.add_argument("source")
+    ing.add_argument("files", nargs="+", type=Path)
+    ing.add_argument("--url", help="pipeline URL (default from the configuration)")
+    ing.add_argument("--token", help="bearer token (default: configured or generated one)")
+    ing.set_defaults(handler=_ingest)
+    st = sub.add_parser("status", help="pipeline health")
+    st.add_argument("--wait-idle", action="store_true", help="exit 0 once DuckDB reflects every accepted record")
+    st.add_argument("--timeout", type=float, default=120.0)
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(handler=_status)
+    sq = sub.add_parser("sql", help="read-only SQL on the DuckDB store")
+    sq.add_argument("query")
+    sq.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sq.set_defaults(handler=_sql)
+    return p
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from ioc.supervisor import run_pipeline
+    return run_pipeline(settings)
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.worker import run_worker
+    run_worker(settings)
+    return 0
+
+
+def _sink(settings: Settings, args: argparse.Namespace) -> int:
+    from sinks.service import run_sink
+    run_sink(settings)
+    return 0
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    """Bounded request bodies: NDJSON by lines, a JSON array by elements; anything else whole."""
+    data = path.read_bytes()
+    if data.lstrip()[:1] == b"[":
+        try:
+            values = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            yield data   # the pipeline dead-letters it with the reason
+            return
+        from connectors.parse import dumps_any
+        for i in range(0, len(values), CHUNK_RECORDS):
+            yield ("[" + ",".join(dumps_any(v) for v in values[i:i + CHUNK_RECORDS]) + "]").encode()
+        return
+    lines = data.splitlines()
+    for i in range(0, len(lines), CHUNK_RECORDS):
+        yield b"\n".join(lines[i:i + CHUNK_RECORDS])
+
+
+def _ingest(settings: Settings, args: argparse.Namespace) -> int:
+    url = (args.url or settings.http_url).rstrip("/")
+    token = args.token or read_token(settings.tokens, args.source, settings.state_dir)
+    totals: dict[str, Any] = {"accepted": 0, "duplicate": 0, "dead_lettered": 0, "dead_letter_reasons": {}}
+    started = time.perf_counter()
+    for path in args.files:
+        for body in _chunks(path):
+            status, answer = _post_with_retry(f"{url}/ingest/{args.source}", body, token)
+            if status != 200:
+                print(f"error: {path}: HTTP {status}: {answer.get('error', answer)}", file=sys.stderr)
+                return 1
+            for key in ("accepted", "duplicate", "dead_lettered"):
+                totals[key] += answer[key]
+            for reason, n in answer["dead_letter_reasons"].items():
+                totals["dead_letter_reasons"][reason] = totals["dead_letter_reasons"].get(reason, 0) + n
+    print_ingest(args.source, totals, time.perf_counter() - started)
+    return 0
+
+
+def _post_with_retry(url: str, body: bytes, token: str | None, attempts: int = 20) -> tuple[int, Any]:
+    for _ in range(attempts):
+        status, answer = call(url, "POST", body, token)
+        if status != 503:
+            return status, answer
+        time.sleep(2)
+    return status, answer
+
+
+def _status(settings: Settings, args: argparse.Namespace) -> int:
+    base = settings.http_url
+    if args.wait_idle:
+        return _wait_idle(base, args.timeout)
+    _, status = call(f"{base}/status")
+    if args.json:
+        print(orjson.dumps(status, option=orjson.OPT_INDENT_2).decode())
+    else:
+        print_status(status)
+    return 0
+
+
+def _wait_idle(base: str, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    barrier = None
+    while time.monotonic() < deadline:
+        if barrier is None:
+            code, answer = call(f"{base}/barrier", "POST", b"{}")
+            barrier = answer.get("barrier") if code == 200 else None
+        else:
+            code, answer = call(f"{base}/barrier/{barrier}")
+            if code == 200 and answer.get("complete"):
+                print("idle: every record accepted so far is reflected in DuckDB")
+                return 0
+        time.sleep(0.2)
+    print(f"timeout after {timeout:.0f} s: DuckDB does not yet reflect every accepted record", file=sys.stderr)
+    if barrier:
+        print(f"still waiting on: {answer.get('missing')}", file=sys.stderr)
+    return 1
+
+
+def _sql(settings: Settings, args: argparse.Namespace) -> int:
+    code, answer = call(f"{settings.http_url}/sql", "POST", orjson.dumps({"query": args.query}))
+    if code != 200:
+        print(f"error: {answer.get('error', answer)}", file=sys.stderr)
+        return 1
+    print_rows(answer, args.format)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

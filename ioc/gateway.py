@@ -1,0 +1,151 @@
+"""The pipeline's HTTP port: POST /ingest/<source>, /metrics, /status, /sql, barriers."""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any, Callable
+
+import aiohttp
+import orjson
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from connectors.dedup import IdentityIndex
+from connectors.ingest import IngestResult, Validator
+from connectors.publisher import Outgoing, Publisher, PublishError
+from connectors.registry import SOURCES
+from ioc import topics
+from ioc.metrics import GatewayMetrics
+from ioc.records import barrier_headers, now_utc
+from ioc.settings import Settings
+from ioc.tokens import authorize
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=orjson.dumps(data, default=str), status=status, headers=headers,
+                        content_type="application/json")
+
+
+class Gateway:
+    def __init__(self, settings: Settings, publisher: Publisher, index: IdentityIndex,
+                 tokens: dict[str, str], health: Callable[[], dict[str, Any]]) -> None:
+        self.settings, self.publisher, self.index, self.tokens, self.health = settings, publisher, index, tokens, health
+        self.registry = CollectorRegistry()
+        self.metrics = GatewayMetrics(self.registry)
+        self.validators = {name: Validator(spec, settings.units, index, settings.max_record_bytes,
+                                           settings.future_tolerance_s) for name, spec in SOURCES.items()}
+        self.totals = {name: IngestResult(name) for name in SOURCES}
+        self.accepting = True
+        self._lock = asyncio.Lock()   # one batch at a time: the duplicate check must see every earlier batch
+        self.sink_url = f"http://127.0.0.1:{settings.query_port}"
+        self._session: aiohttp.ClientSession | None = None
+        self.app = web.Application(client_max_size=settings.max_body_bytes)
+        self.app.add_routes([
+            web.post("/ingest/{source}", self.ingest), web.get("/metrics", self.metrics_page),
+            web.get("/status", self.status), web.post("/sql", self.sql), web.post("/barrier", self.new_barrier),
+            web.get("/barrier/{barrier_id}", self.barrier_state)])
+        self._runner = web.AppRunner(self.app, access_log=None)
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port).start()
+
+    async def stop(self) -> None:
+        await self._runner.cleanup()
+        if self._session:
+            await self._session.close()
+
+    # -- ingest -------------------------------------------------------------------------------
+    async def ingest(self, request: web.Request) -> web.Response:
+        source = request.match_info["source"]
+        if source not in self.validators:
+            return _json({"error": f"unknown source {source!r}", "sources": sorted(self.validators)}, 404)
+        verdict = authorize(self.tokens, source, request.headers.get("Authorization", "").removeprefix("Bearer "))
+        if verdict != 200:
+            message = "a bearer token for this source is required" if verdict == 401 else \
+                "this token may not write to this source"
+            return _json({"error": message}, verdict, {"WWW-Authenticate": "Bearer"} if verdict == 401 else None)
+        if not self.accepting:
+            return _json({"error": "the pipeline is stopping"}, 503, {"Retry-After": "10"})
+        body = await request.read()
+        started = time.perf_counter()
+        try:
+            result = await self._ingest(source, body)
+        except PublishError as exc:
+            self.metrics.unavailable.labels(source).inc()
+            return _json({"error": f"broker unavailable: {exc}"}, 503, {"Retry-After": "5"})
+        self.metrics.request_seconds.labels(source).observe(time.perf_counter() - started)
+        return _json(result.as_dict())
+
+    async def _ingest(self, source: str, body: bytes) -> IngestResult:
+        validator = self.validators[source]
+        async with self._lock:
+            prepared = await asyncio.to_thread(validator.prepare, body, now_utc())
+            try:
+                await asyncio.to_thread(self.publisher.publish, prepared.messages)
+            except PublishError:
+                self.index.release(source, prepared.identities)
+                raise
+            self.index.commit(source, prepared.identities)
+        self.metrics.count(prepared.result)
+        total = self.totals[source]
+        total.accepted += prepared.result.accepted
+        total.duplicate += prepared.result.duplicate
+        total.dead_letter_reasons.update(prepared.result.dead_letter_reasons)
+        return prepared.result
+
+    # -- barriers: "is everything accepted so far in DuckDB?" ---------------------------------
+    async def inject_barrier(self) -> str:
+        barrier_id = uuid.uuid4().hex
+        targets = [(topic, p) for source in SOURCES
+                   for topic in (topics.raw(source), topics.dead_letters(source))
+                   for p in range(self.settings.partitions)]
+        async with self._lock:   # so it follows every batch published before it
+            await asyncio.to_thread(self.publisher.send_markers, targets, barrier_headers(barrier_id, 0))
+        return barrier_id
+
+    async def new_barrier(self, request: web.Request) -> web.Response:
+        try:
+            return _json({"barrier": await self.inject_barrier()})
+        except Exception as exc:  # the broker is down: say so, the caller retries
+            return _json({"error": f"broker unavailable: {exc}"}, 503, {"Retry-After": "5"})
+
+    async def barrier_state(self, request: web.Request) -> web.Response:
+        return await self._proxy("GET", f"/barriers/{request.match_info['barrier_id']}")
+
+    # -- reading ------------------------------------------------------------------------------
+    async def sql(self, request: web.Request) -> web.Response:
+        return await self._proxy("POST", "/sql", await request.read())
+
+    async def _proxy(self, method: str, path: str, body: bytes | None = None) -> web.Response:
+        assert self._session is not None
+        try:
+            async with self._session.request(method, self.sink_url + path, data=body) as resp:
+                return web.Response(body=await resp.read(), status=resp.status, content_type="application/json")
+        except aiohttp.ClientError as exc:
+            return _json({"error": f"the DuckDB sink is not answering: {exc}"}, 503, {"Retry-After": "5"})
+
+    async def sink_stats(self) -> dict[str, Any] | None:
+        assert self._session is not None
+        try:
+            async with self._session.get(self.sink_url + "/stats") as resp:
+                return await resp.json(loads=orjson.loads)
+        except aiohttp.ClientError:
+            return None
+
+    async def status(self, request: web.Request) -> web.Response:
+        sink = await self.sink_stats()
+        for topic, lag in ((sink or {}).get("lag") or {}).items():
+            self.metrics.sink_lag.labels(topic).set(lag)
+        health = self.health()
+        return _json({"sources": {s: t.as_dict() for s, t in self.totals.items()},
+                      "identities_known": {s: self.index.count(s) for s in SOURCES},
+                      "sink_stats": sink, **health})
+
+    async def metrics_page(self, request: web.Request) -> web.Response:
+        health = self.health()
+        self.metrics.worker_up.set(sum(1 for w in health["workers"] if w["alive"]))
+        self.metrics.sink_up.set(1 if health["sink"]["alive"] else 0)
+        return web.Response(body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})

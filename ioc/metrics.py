@@ -1,0 +1,35 @@
+"""The gateway's Prometheus metrics (an injected registry, never the global one)."""
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from connectors.ingest import IngestResult
+
+
+class GatewayMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.records = Counter("ioc_ingest_records_total", "Records received, by source and outcome",
+                               ["source", "outcome"], registry=registry)
+        # The reason label is bounded: the category and the wire field, never the offending value.
+        self.dead_letters = Counter("ioc_dead_letters_total", "Dead letters by source and reason",
+                                    ["source", "reason"], registry=registry)
+        self.request_seconds = Histogram("ioc_ingest_request_seconds", "Time to validate and publish one request",
+                                         ["source"], registry=registry)
+        self.unavailable = Counter("ioc_ingest_unavailable_total", "Requests answered 503: broker unavailable",
+                                   ["source"], registry=registry)
+        self.worker_up = Gauge("ioc_workers_up", "KPI worker processes alive", registry=registry)
+        self.sink_up = Gauge("ioc_sink_up", "1 when the DuckDB sink process is alive", registry=registry)
+        self.sink_lag = Gauge("ioc_sink_lag_messages", "Messages the sink has yet to write, per topic",
+                              ["topic"], registry=registry)
+
+    def count(self, result: IngestResult) -> None:
+        self.records.labels(result.source, "accepted").inc(result.accepted)
+        self.records.labels(result.source, "duplicate").inc(result.duplicate)
+        for reason, n in result.dead_letter_reasons.items():
+            self.records.labels(result.source, "dead_letter").inc(n)
+            self.dead_letters.labels(result.source, bounded_reason(reason)).inc(n)
+
+
+def bounded_reason(reason: str) -> str:
+    """`unknown_unit:<code>` carries input text: keep the category only."""
+    return "unknown_unit" if reason.startswith("unknown_unit:") else reason

@@ -1,0 +1,83 @@
+"""The records that cross topics, shared by connectors, streams and sinks.
+
+Data payloads stay exactly as their consumers expect them (a raw topic carries the source's own
+record; a KPI topic carries the contract's KPI update message); pipeline metadata and control
+markers travel in Kafka headers, so an outside consumer can ignore them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+H_ID = "ioc-id"                  # raw: the record identity digest (hex); dead letter: a unique id
+H_RECEIVED = "ioc-received-at"   # raw: arrival time (ISO-8601, UTC)
+H_EVENT = "ioc-event-us"         # raw: event time, epoch microseconds
+H_BARRIER = "ioc-barrier"        # control: a barrier marker travelling through every stage
+H_SRC = "ioc-src"                # control and partials: the sending partition
+H_READY = "ioc-ready"            # partials: the sending partition finished rebuilding its state
+
+Headers = list[tuple[str, bytes]]
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(ts: datetime) -> str:
+    return ts.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def header(headers: Any, name: str) -> bytes | None:
+    """Look a header up in the list-of-pairs or dict forms that Kafka clients hand out."""
+    if not headers:
+        return None
+    items = headers.items() if isinstance(headers, dict) else headers
+    for key, value in items:
+        if key == name:
+            return value
+    return None
+
+
+def barrier_headers(barrier_id: str, src: int) -> Headers:
+    return [(H_BARRIER, barrier_id.encode()), (H_SRC, str(src).encode())]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A record that cannot be used, kept whole (personal ids masked) with the reason."""
+    id: str
+    source: str
+    reason: str
+    received_at: datetime
+    record: str
+
+    def to_json(self) -> bytes:
+        return orjson.dumps({"id": self.id, "source": self.source, "reason": self.reason,
+                             "received_at": iso(self.received_at), "record": self.record})
+
+
+@dataclass(frozen=True, slots=True)
+class KpiUpdate:
+    """The contract's KPI update message (section 5)."""
+    kpi: str
+    unit: str
+    unit_level: str
+    grain: str
+    period: str
+    value: float | int | None
+    numerator: float | int | None
+    denominator: float | int | None
+    updated_at: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kpi}|{self.unit}|{self.grain}|{self.period}"
+
+    def to_json(self) -> bytes:
+        return orjson.dumps({"kpi": self.kpi, "unit": self.unit, "unit_level": self.unit_level,
+                             "grain": self.grain, "period": self.period, "value": self.value,
+                             "numerator": self.numerator, "denominator": self.denominator,
+                             "updated_at": self.updated_at})

@@ -1,0 +1,197 @@
+"""`ioc run`: start the whole pipeline, keep it running, stop it cleanly.
+
+Start: embedded broker (unless one is configured) -> topics from the catalogue -> restore from
+DuckDB (identities; archived records republished into an empty broker) -> DuckDB sink ->
+KPI workers -> HTTP gateway. Stop (SIGTERM, Ctrl-C): refuse new records, wait until everything
+accepted is in DuckDB, then stop workers, sink and broker, in that order.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+from connectors.dedup import IdentityIndex
+from connectors.publisher import Publisher
+from connectors.registry import source_names
+from ioc import topics
+from ioc.broker import EmbeddedBroker, ensure_topics, topic_is_empty
+from ioc.gateway import Gateway
+from ioc.kafka import BOOTSTRAP_ENV
+from ioc.processes import Child
+from ioc.restore import restore
+from ioc.settings import Settings
+from ioc.tokens import load_tokens
+
+log = logging.getLogger("ioc")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class Supervisor:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.logs = settings.state_dir / "logs"
+        self.broker: EmbeddedBroker | None = None
+        self.children: list[Child] = []
+        self.sink: Child | None = None
+        self.gateway: Gateway | None = None
+        self.publisher: Publisher | None = None
+        self._stop = asyncio.Event()
+        self.started_at = time.time()
+
+    # -- start --------------------------------------------------------------------------------
+    async def start(self) -> None:
+        s = self.settings
+        s.state_dir.mkdir(parents=True, exist_ok=True)
+        if s.broker.embedded:
+            self.broker = EmbeddedBroker(self.logs / "broker.log")
+            os.environ[BOOTSTRAP_ENV] = self.broker.start()
+            log.info("embedded broker (Tansu, memory only) on %s", self.broker.address)
+        specs = topics.catalogue(source_names(), s.partitions)
+        await ensure_topics(s.broker, specs, s.replication_factor)
+        empty = {t for t in map(topics.raw, source_names()) if await topic_is_empty(s.broker, t, s.partitions)}
+        self.publisher = Publisher(s.broker)
+        index = IdentityIndex()
+        restored = await asyncio.to_thread(restore, s, self.publisher, index, empty)
+        log.info("DuckDB archive: %s records, %d dead letters; republished %s",
+                 restored.archived, restored.dead_letters, restored.republished or "nothing")
+        self.sink = self._child("sink", ["sink"])
+        self.children = [self.sink] + [self._child(f"worker-{i}", ["worker"]) for i in range(s.worker_count)]
+        for child in self.children:
+            child.start()
+        tokens = load_tokens(s.tokens, source_names(), s.state_dir)
+        self.gateway = Gateway(s, self.publisher, index, tokens, self.health)
+        await self.gateway.start()
+        await self._wait_sink()
+
+    def _child(self, name: str, command: list[str]) -> Child:
+        argv = [sys.executable, "-m", "ioc.cli", "--config", str(self.settings.config_path), *command]
+        return Child(name, argv, self.logs / f"{name}.log", env=dict(os.environ))
+
+    async def _wait_sink(self, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline:
+                try:
+                    async with session.get(f"http://127.0.0.1:{self.settings.query_port}/stats") as r:
+                        if r.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.2)
+        raise RuntimeError(f"the DuckDB sink did not start; see {self.logs / 'sink.log'}")
+
+    # -- run ----------------------------------------------------------------------------------
+    async def supervise(self) -> None:
+        """Restart a child that died (its state is rebuilt from the log) until asked to stop."""
+        while not self._stop.is_set():
+            for child in self.children:
+                if not child.alive():
+                    log.warning("%s exited with %s; restarting", child.name, child.proc and child.proc.returncode)
+                    child.restarts += 1
+                    child.start()
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=1.0)
+            except asyncio.TimeoutError:
+                pass
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def health(self) -> dict[str, Any]:
+        def describe(c: Child) -> dict[str, Any]:
+            return {"name": c.name, "pid": c.pid, "alive": c.alive(), "restarts": c.restarts}
+        return {"workers": [describe(c) for c in self.children if c is not self.sink],
+                "sink": describe(self.sink) if self.sink else {"alive": False},
+                "broker": {"embedded": self.broker is not None,
+                           "address": os.environ.get(BOOTSTRAP_ENV) or ",".join(self.settings.broker.bootstrap_servers)},
+                "uptime_s": round(time.time() - self.started_at, 1)}
+
+    # -- stop ---------------------------------------------------------------------------------
+    async def stop(self, drain_timeout_s: float = 60) -> None:
+        try:
+            if self.gateway:
+                self.gateway.accepting = False
+                await self._drain(drain_timeout_s)
+        finally:
+            # Whatever happened above, nothing may outlive the supervisor.
+            await asyncio.gather(*(asyncio.to_thread(c.stop) for c in self.children[1:]))
+            if self.sink:
+                await asyncio.to_thread(self.sink.stop)
+            if self.gateway:
+                await self.gateway.stop()
+            if self.publisher:
+                self.publisher.close()
+            if self.broker:
+                self.broker.stop()
+
+    async def _drain(self, timeout_s: float) -> None:
+        """Wait until everything accepted is in DuckDB, so a restart loses nothing users see."""
+        assert self.gateway is not None
+        if not (self.sink and self.sink.alive() and any(c.alive() for c in self.children[1:])):
+            return
+        try:
+            barrier = await self.gateway.inject_barrier()
+        except Exception as exc:
+            log.warning("cannot drain: %s", exc)
+            return
+        deadline = time.monotonic() + timeout_s
+        url = f"http://127.0.0.1:{self.settings.query_port}/barriers/{barrier}"
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline:
+                try:
+                    async with session.get(url) as r:
+                        if (await r.json()).get("complete"):
+                            log.info("drained: everything accepted is in DuckDB")
+                            return
+                except aiohttp.ClientError:
+                    pass   # the sink is restarting; keep waiting until the deadline
+                await asyncio.sleep(0.2)
+        log.warning("drain timed out after %.0f s; DuckDB may miss the last records", timeout_s)
+
+
+def check_listen_policy(settings: Settings) -> None:
+    """Beyond loopback, every source needs a configured token (not a generated one)."""
+    if settings.http_host not in LOOPBACK:
+        missing = [s for s in source_names() if s not in settings.tokens]
+        if missing:
+            raise RuntimeError(f"[http] host = {settings.http_host!r} is beyond loopback: configure "
+                               f"[ingest.tokens] for {', '.join(missing)} first")
+
+
+def run_pipeline(settings: Settings) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for noisy in ("kafka", "aiokafka", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    check_listen_policy(settings)
+    supervisor = Supervisor(settings)
+
+    async def main() -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, supervisor.request_stop)
+        try:
+            await supervisor.start()
+            print(banner(settings), flush=True)
+            await supervisor.supervise()
+            log.info("stopping: draining, then workers, sink and broker")
+            return 0
+        finally:
+            await supervisor.stop()
+            log.info("stopped")
+
+    return asyncio.run(main())
+
+
+def banner(settings: Settings) -> str:
+    return (f"IOC pipeline running: {settings.http_url}  (province {settings.units.province.name_vi}, "
+            f"{len(settings.units.units) - 1} units; DuckDB {settings.duckdb_path})\n"
+            f"  .venv/bin/ioc ingest dvc FILE      send records\n"
+            f"  .venv/bin/ioc status --wait-idle   wait until DuckDB reflects them\n"
+            f"  .venv/bin/ioc sql \"SELECT * FROM kpi_latest\"\n"
+            f"Ctrl-C stops it cleanly.")

@@ -1,0 +1,54 @@
+"""The topic catalogue: every topic name the pipeline uses is derived here and nowhere else."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KPI_DOMAINS = ("dvc", "eoffice", "population", "telecom", "index766")
+_FOREVER = "-1"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    compacted: bool = False
+    retention_ms: str = _FOREVER   # raw topics are the KPI workers' system of record: keep them
+
+    def configs(self) -> dict[str, str]:
+        policy = "compact" if self.compacted else "delete"
+        return {"cleanup.policy": policy, "retention.ms": self.retention_ms}
+
+
+def raw(source: str) -> str:
+    """Validated source records, keyed so that one entity's records stay in one partition."""
+    return f"ioc.raw.{source}"
+
+
+def dead_letters(source: str) -> str:
+    """Records that could not be used, with the reason (contract section 3)."""
+    return f"ioc.dlq.{source}"
+
+
+def kpi(domain: str) -> str:
+    """KPI update messages keyed kpi|unit|grain|period (compacted: latest value per key)."""
+    return f"ioc.kpi.{domain}"
+
+
+def alerts() -> str:
+    return "ioc.alerts"
+
+
+def partials(source: str) -> str:
+    """Internal: per-partition partial aggregates from the fold stage to the combine stage."""
+    return f"ioc.internal.partials.{source}"
+
+
+def catalogue(sources: list[str], partitions: int) -> list[TopicSpec]:
+    """Every topic the pipeline needs, with partitions and retention."""
+    specs: list[TopicSpec] = []
+    for source in sources:
+        specs += [TopicSpec(raw(source), partitions), TopicSpec(dead_letters(source), partitions),
+                  TopicSpec(partials(source), partitions)]
+    specs += [TopicSpec(kpi(d), partitions, compacted=True) for d in KPI_DOMAINS]
+    specs.append(TopicSpec(alerts(), 1))
+    return specs

@@ -1,0 +1,76 @@
+"""Read-only SQL over the live DuckDB store, and the sink's own health, on a loopback port."""
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import orjson
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from sinks.service import SinkService
+
+READ_ONLY = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+MAX_ROWS = 100_000
+
+
+class QueryError(Exception):
+    pass
+
+
+def run_query(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int = MAX_ROWS) -> dict[str, Any]:
+    """Run one read-only query on a fresh cursor; anything but SELECT is refused."""
+    cursor = con.cursor()
+    try:
+        statements = cursor.extract_statements(sql)
+        if len(statements) != 1 or statements[0].type not in READ_ONLY:
+            raise QueryError("only one read-only statement (SELECT, WITH ... SELECT, EXPLAIN) is allowed")
+        result = cursor.execute(sql)
+        columns = [d[0] for d in result.description or []]
+        types = [str(d[1]) for d in result.description or []]
+        rows = result.fetchmany(max_rows)
+        return {"columns": columns, "types": types, "rows": rows, "truncated": len(rows) == max_rows}
+    except duckdb.Error as exc:
+        raise QueryError(str(exc)) from exc
+    finally:
+        cursor.close()
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS),
+                        status=status, content_type="application/json")
+
+
+class QueryServer:
+    def __init__(self, service: "SinkService") -> None:
+        self.service = service
+        app = web.Application(client_max_size=1 << 20)
+        app.add_routes([web.post("/sql", self.sql), web.get("/stats", self.stats),
+                        web.get("/barriers/{barrier_id}", self.barrier)])
+        self._runner = web.AppRunner(app, access_log=None)
+
+    async def start(self, port: int) -> None:
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+
+    async def stop(self) -> None:
+        await self._runner.cleanup()
+
+    async def sql(self, request: web.Request) -> web.Response:
+        body = await request.json(loads=orjson.loads)
+        try:
+            result = await asyncio.to_thread(run_query, self.service.con, str(body.get("query", "")))
+        except QueryError as exc:
+            return _json({"error": str(exc)}, status=400)
+        return _json(result)
+
+    async def stats(self, request: web.Request) -> web.Response:
+        return _json({"written": dict(self.service.written), "batches": self.service.batches,
+                      "lag": await self.service.lag()})
+
+    async def barrier(self, request: web.Request) -> web.Response:
+        barrier_id = request.match_info["barrier_id"]
+        complete = self.service.barriers.is_complete(barrier_id)
+        missing = [] if complete else [list(a) for a in self.service.barriers.missing(barrier_id)[:20]]
+        return _json({"complete": complete, "missing": missing})

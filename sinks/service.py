@@ -1,0 +1,132 @@
+"""`ioc sink`: consume raw, dead-letter and KPI topics into DuckDB; serve read-only SQL.
+
+DuckDB allows one writer process, so this process owns the file. Everyone else (the `ioc sql`
+command, the ops screens, the gateway's status) asks it over a loopback HTTP port, and it runs
+their queries on separate cursors of the same database while it keeps writing.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer
+
+from connectors.registry import source_names
+from ioc import topics
+from ioc.kafka import aiokafka_kwargs
+from ioc.records import H_BARRIER, H_EVENT, H_ID, H_RECEIVED, H_SRC, header
+from ioc.settings import Settings
+from sinks.barriers import BarrierTracker, expected_arrivals
+from sinks.query import QueryServer
+from sinks.store import Batch, open_store, parse_kpi, write
+from streams.kpis.registry import KPIS
+
+log = logging.getLogger(__name__)
+GROUP = "ioc-sink"
+
+
+class SinkService:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.con = open_store(settings.duckdb_path)
+        self.con.execute("SET enable_external_access = false")   # queries cannot touch files
+        self.barriers = BarrierTracker(expected_arrivals(settings.partitions))
+        self.written: Counter[str] = Counter()
+        self.batches = 0
+        self._stop = asyncio.Event()
+        self._raw = {topics.raw(s): s for s in source_names()}
+        self._dlq = {topics.dead_letters(s) for s in source_names()}
+        self._kpi = {topics.kpi(k.domain) for k in KPIS.values()}
+        self.consumer: AIOKafkaConsumer | None = None
+
+    async def run(self) -> None:
+        server = QueryServer(self)
+        await server.start(self.settings.query_port)
+        self.consumer = AIOKafkaConsumer(
+            *self._raw, *self._dlq, *self._kpi, **aiokafka_kwargs(self.settings.broker), group_id=GROUP,
+            enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=50,
+            session_timeout_ms=6000, heartbeat_interval_ms=1000, max_partition_fetch_bytes=16 << 20)
+        await self.consumer.start()
+        try:
+            while not self._stop.is_set():
+                await self._step()
+        finally:
+            await self.consumer.stop()
+            await server.stop()
+            self.con.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def _step(self) -> None:
+        assert self.consumer is not None
+        data = await self.consumer.getmany(timeout_ms=self.settings.sink_batch_wait_ms,
+                                           max_records=self.settings.sink_batch_max)
+        if not data:
+            return
+        batch, arrivals = Batch(), []
+        for tp, records in data.items():
+            for r in records:
+                barrier = header(r.headers, H_BARRIER)
+                if barrier is not None:
+                    arrivals.append((barrier.decode(), (tp.topic, tp.partition, int(header(r.headers, H_SRC) or 0))))
+                else:
+                    self._collect(batch, tp.topic, r)
+        if len(batch):
+            await asyncio.to_thread(write, self.con, batch)
+            self._count(batch)
+        await self.consumer.commit()
+        for barrier_id, arrival in arrivals:
+            self.barriers.arrived(barrier_id, arrival)
+
+    def _collect(self, batch: Batch, topic: str, r: Any) -> None:
+        if topic in self._raw:
+            received = datetime.fromisoformat((header(r.headers, H_RECEIVED) or b"").decode())
+            event_us = int(header(r.headers, H_EVENT) or 0)
+            batch.raw.setdefault(self._raw[topic], []).append({
+                "id": (header(r.headers, H_ID) or b"").decode(), "key": (r.key or b"").decode(),
+                "received_at": received, "event_time": datetime.fromtimestamp(event_us / 1e6, received.tzinfo),
+                "record": r.value.decode()})
+        elif topic in self._dlq:
+            letter = orjson.loads(r.value)
+            letter["received_at"] = datetime.fromisoformat(letter["received_at"])
+            batch.dead_letters.append(letter)
+        elif r.key is not None:
+            batch.kpis[r.key.decode()] = parse_kpi(r.value) if r.value is not None else None
+
+    def _count(self, batch: Batch) -> None:
+        self.batches += 1
+        for source, rows in batch.raw.items():
+            self.written[f"raw.{source}"] += len(rows)
+        self.written["dead_letters"] += len(batch.dead_letters)
+        self.written["kpi_updates"] += len(batch.kpis)
+
+    async def lag(self) -> dict[str, int]:
+        """Messages behind the last fetched high watermark, per topic (approximate on Tansu)."""
+        out: Counter[str] = Counter()
+        if self.consumer is None:
+            return {}
+        for tp in self.consumer.assignment():
+            high = self.consumer.highwater(tp)
+            if high is not None:
+                out[tp.topic] += max(0, high - await self.consumer.position(tp))
+        return dict(out)
+
+
+def run_sink(settings: Settings) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s sink %(levelname)s %(message)s")
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    service = SinkService(settings)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
+            loop.add_signal_handler(sig, service.stop)
+        await service.run()
+
+    asyncio.run(main())

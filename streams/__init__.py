@@ -1,0 +1,1 @@
+"""Stream processing: pure KPI logic (kpis/) and the one generic Faust layer (engine/)."""

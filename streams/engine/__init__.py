@@ -1,0 +1,1 @@
+"""The one generic layer that owns the Faust plumbing; KPI modules never import Faust."""

@@ -1,0 +1,75 @@
+"""Stage 2: sum the partials of every source partition into KPI update messages (-> ioc.kpi.*)."""
+from __future__ import annotations
+
+from typing import Callable
+
+import orjson
+
+from ioc import topics
+from ioc.records import H_READY, H_SRC, KpiUpdate, barrier_headers, header, iso, now_utc
+from ioc.units import UnitRegistry
+from streams.engine.fold_stage import H_ORDER, Send, agg_text
+from streams.engine.messages import Msg, stable_partition
+from streams.engine.reader import PartitionReader
+from streams.engine.stage import PartitionedStage, Slot
+from streams.kpis.base import AggKey, KpiRow, SourceKpis
+from streams.kpis.combine import Combiner
+
+BARRIER_KEY = b"__barrier__"
+
+
+class CombineState:
+    def __init__(self, combiner: Combiner) -> None:
+        self.combiner = combiner
+        self.pending: dict[str, set[int]] = {}   # barrier id -> source partitions it came from
+
+
+class CombineStage(PartitionedStage[CombineState]):
+    def __init__(self, kpis: SourceKpis, units: UnitRegistry, partitions: int, reader: PartitionReader,
+                 assigned: Callable[[], set[int]], send: Send) -> None:
+        super().__init__(topics.partials(kpis.source), reader, assigned)
+        self.kpis, self.units, self.partitions, self.send = kpis, units, partitions, send
+        self.out = topics.kpi(kpis.domain)
+        self.emitted = 0
+
+    def new_state(self, partition: int) -> CombineState:
+        def owns(key: AggKey) -> bool:
+            return stable_partition(agg_text(key), self.partitions) == partition
+        return CombineState(Combiner(self.kpis, self.units, self.partitions, owns))
+
+    def apply(self, partition: int, state: CombineState, msg: Msg) -> None:
+        src = int(header(msg.headers, H_SRC) or b"0")
+        if header(msg.headers, H_READY) is not None:
+            state.combiner.mark_ready(src)
+            return
+        watermark, emitted_at = (int(x) for x in (header(msg.headers, H_ORDER) or b"0:0").split(b":"))
+        items = [((f, u, g, p), vec) for f, u, g, p, vec in orjson.loads(msg.value or b"[]")]
+        state.combiner.put(src, (watermark, emitted_at), items)
+
+    async def flush(self, partition: int, slot: Slot[CombineState], rebuilt: bool) -> None:
+        updated_at = iso(now_utc())
+        for key, rows, retracted in slot.state.combiner.drain():
+            for row in rows:
+                update = self._update(key, row, updated_at)
+                await self.send(self.out, update.key.encode(), update.to_json(), None, [])
+                self.emitted += 1
+            for kpi in retracted:   # tombstone: the period has no base set any more
+                await self.send(self.out, f"{kpi}|{key[1]}|{key[2]}|{key[3]}".encode(), None, None, [])
+        await self._forward_barriers(partition, slot)
+
+    def _update(self, key: AggKey, row: KpiRow, updated_at: str) -> KpiUpdate:
+        kpi, value, numerator, denominator = row
+        unit = key[1]
+        return KpiUpdate(kpi, unit, self.units.level(unit) or "unknown", key[2], key[3],
+                         value, numerator, denominator, updated_at)
+
+    async def _forward_barriers(self, partition: int, slot: Slot[CombineState]) -> None:
+        pending = slot.state.pending
+        for barrier_id, src in slot.barriers:
+            senders = pending.setdefault(barrier_id, set())
+            senders.add(src)
+            if len(senders) >= self.partitions:
+                del pending[barrier_id]
+                for k in range(self.partitions):
+                    await self.send(self.out, BARRIER_KEY, b"", k, barrier_headers(barrier_id, partition))
+        slot.barriers.clear()

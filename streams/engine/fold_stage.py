@@ -1,0 +1,96 @@
+"""Stage 1: fold a source's raw records into per-partition partial sums (raw -> partials topic)."""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Awaitable, Callable
+
+import orjson
+
+from ioc import topics
+from ioc.records import H_ID, H_READY, H_SRC, DeadLetter, barrier_headers, now_utc
+from ioc.units import UnitRegistry
+from streams.engine.messages import Msg, stable_partition
+from streams.engine.reader import PartitionReader
+from streams.engine.stage import PartitionedStage, Slot
+from streams.kpis.base import AggKey, Fold, SourceKpis, Vector, live_key
+
+H_ORDER = "ioc-order"
+Send = Callable[[str, bytes | None, bytes | None, int | None, list[tuple[str, bytes]]], Awaitable[None]]
+
+
+def agg_text(key: AggKey) -> str:
+    return "|".join(key)
+
+
+class FoldState:
+    def __init__(self, fold: Fold) -> None:
+        self.fold = fold
+        self.live_sent: dict[AggKey, int] = {}
+
+
+class FoldStage(PartitionedStage[FoldState]):
+    def __init__(self, kpis: SourceKpis, units: UnitRegistry, partitions: int, reader: PartitionReader,
+                 assigned: Callable[[], set[int]], send: Send) -> None:
+        super().__init__(topics.raw(kpis.source), reader, assigned)
+        self.kpis, self.units, self.partitions, self.send = kpis, units, partitions, send
+        self.out = topics.partials(kpis.source)
+        self.dead_letters = 0
+
+    def new_state(self, partition: int) -> FoldState:
+        return FoldState(self.kpis.new_fold(self.units))
+
+    def apply(self, partition: int, state: FoldState, msg: Msg) -> None:
+        state.fold.apply(orjson.loads(msg.value or b""))
+
+    async def on_error(self, partition: int, msg: Msg, exc: Exception) -> None:
+        await super().on_error(partition, msg, exc)
+        self.dead_letters += 1
+        letter = DeadLetter(uuid.uuid4().hex, self.kpis.source, f"processing_error:{type(exc).__name__}",
+                            now_utc(), (msg.value or b"").decode("utf-8", "replace"))
+        await self.send(topics.dead_letters(self.kpis.source), None, letter.to_json(), None,
+                        [(H_ID, letter.id.encode())])
+
+    async def flush(self, partition: int, slot: Slot[FoldState], rebuilt: bool) -> None:
+        partials = slot.state.fold.partials
+        if rebuilt:
+            partials.dirty.update(partials.sums)
+        items = partials.drain()
+        items.update(self._live_changes(slot.state, full=rebuilt))
+        await self._send_items(partition, slot.watermark, items)
+        if rebuilt:
+            for q in range(self.partitions):
+                await self.send(self.out, None, b"", q, [(H_READY, b"1"), (H_SRC, str(partition).encode())])
+        await self._forward_barriers(partition, slot)
+
+    async def on_tick(self, partition: int, slot: Slot[FoldState]) -> None:
+        await self._send_items(partition, slot.watermark, self._live_changes(slot.state, full=False))
+
+    def _live_changes(self, state: FoldState, full: bool) -> dict[AggKey, Vector]:
+        counts = state.fold.live(time.time_ns() // 1000)
+        changes: dict[AggKey, Vector] = {}
+        for family in self.kpis.families:
+            if not family.live:
+                continue
+            per_unit = counts.get(family.name, {})
+            for unit in self.units.of_level(*family.levels):
+                key, value = live_key(family.name, unit.code), per_unit.get(unit.code, 0)
+                if full or state.live_sent.get(key) != value:
+                    changes[key] = [value]
+                    state.live_sent[key] = value
+        return changes
+
+    async def _send_items(self, partition: int, watermark: int, items: dict[AggKey, Vector]) -> None:
+        by_target: dict[int, list[list[object]]] = {}
+        for key, vec in items.items():
+            by_target.setdefault(stable_partition(agg_text(key), self.partitions), []).append([*key, vec])
+        order = f"{watermark}:{time.time_ns() // 1000}".encode()
+        headers = [(H_SRC, str(partition).encode()), (H_ORDER, order)]
+        for q, batch in by_target.items():
+            await self.send(self.out, None, orjson.dumps(batch), q, headers)
+
+    async def _forward_barriers(self, partition: int, slot: Slot[FoldState]) -> None:
+        for barrier_id, _ in slot.barriers:
+            for q in range(self.partitions):
+                await self.send(self.out, None, b"", q, barrier_headers(barrier_id, partition))
+        slot.barriers.clear()
