@@ -1,0 +1,107 @@
+"""Start the real pipeline (`ioc run`, embedded Tansu broker) in a temporary state folder."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ioc.client import PipelineUnavailable, call
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Pipeline:
+    """One pipeline on its own ports and state folder; `stop()` then `start()` is a restart."""
+
+    def __init__(self, workdir: Path, extra_config: str = "") -> None:
+        self.workdir = workdir
+        self.port, self.query_port = free_port(), free_port()
+        config_dir = workdir / "config"
+        config_dir.mkdir(parents=True, exist_ok=True)
+        provinces = config_dir / "provinces"
+        if not provinces.exists():
+            shutil.copytree(ROOT / "config" / "provinces", provinces)
+        self.config = config_dir / "pipeline.toml"
+        self.config.write_text(f"""province = "lai-chau"
+state_dir = "{workdir / 'var'}"
+[http]
+port = {self.port}
+[sink]
+query_port = {self.query_port}
+{extra_config}
+""")
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = workdir / "run.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 90) -> None:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "ioc.cli", "--config", str(self.config), "run"],
+                                         stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"pipeline exited: {self.log.read_text()[-3000:]}")
+            try:
+                if call(f"{self.url}/status", timeout=5)[0] == 200:
+                    return
+            except PipelineUnavailable:
+                time.sleep(0.3)
+        raise RuntimeError("pipeline did not start")
+
+    def stop(self, timeout_s: float = 90) -> int:
+        """SIGTERM to the process group, as an operator's Ctrl-C; returns the exit code."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        code = self.proc.wait(timeout=timeout_s)
+        self.proc = None
+        return code
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            self.proc = None
+
+    def group_processes(self, pgid: int) -> list[str]:
+        out = subprocess.run(["ps", "-eo", "pid=,pgid=,args="], capture_output=True, text=True).stdout
+        return [line for line in out.splitlines() if line.split()[1] == str(pgid)]
+
+    def token(self, source: str) -> str:
+        return orjson.loads((self.workdir / "var" / "tokens.json").read_bytes())[source]
+
+    def ingest(self, source: str, body: bytes | list[Any], token: str | None = None) -> tuple[int, Any]:
+        if isinstance(body, list):
+            body = b"\n".join(orjson.dumps(r) for r in body)
+        return call(f"{self.url}/ingest/{source}", "POST", body, token if token is not None else self.token(source))
+
+    def wait_idle(self, timeout_s: float = 120) -> None:
+        code = subprocess.run([sys.executable, "-m", "ioc.cli", "--config", str(self.config), "status",
+                               "--wait-idle", "--timeout", str(timeout_s)], cwd=ROOT).returncode
+        assert code == 0, "pipeline did not become idle"
+
+    def sql(self, query: str) -> list[dict[str, Any]]:
+        code, answer = call(f"{self.url}/sql", "POST", orjson.dumps({"query": query}))
+        assert code == 200, answer
+        return [dict(zip(answer["columns"], row)) for row in answer["rows"]]
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ioc.cli", "--config", str(self.config), *args],
+                              cwd=ROOT, capture_output=True, text=True)

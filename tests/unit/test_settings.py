@@ -1,0 +1,53 @@
+"""Configuration is validated at start, with every problem reported at once."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ioc.errors import ConfigError
+from ioc.settings import PROJECT_ROOT, load_settings
+
+
+def test_default_configuration_loads() -> None:
+    s = load_settings()
+    assert s.units.province.code == "12" and s.broker.embedded
+    assert len(s.units.of_level("commune")) == 38 and len(s.units.of_level("agency")) == 14
+    assert s.units.province.name_vi == "Lai Châu"
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config" / "provinces", config / "provinces")
+    (config / "pipeline.toml").write_text("""province = "lai-chau"
+[broker]
+security_protocol = "TLS"
+bootstrap_servers = ["kafka-1"]
+[topics]
+partitions = 0
+[http]
+port = 70000
+[workers]
+count = "two"
+""")
+    with pytest.raises(ConfigError) as err:
+        load_settings(config / "pipeline.toml")
+    text = str(err.value)
+    for key in ("security_protocol", "bootstrap_servers", "partitions", "port", "count"):
+        assert key in text, text
+    assert len(err.value.problems) == 5
+
+
+def test_bad_province_files_are_reported(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    province = config / "provinces" / "x"
+    province.mkdir(parents=True)
+    (province / "province.toml").write_text('code = "12"\ntimezone = "Mars/Olympus"\n')
+    (province / "communes.csv").write_text("code,name\n123,Bad\n03388,A\n03388,Again\n")
+    (province / "agencies.csv").write_text("code,name_vi\n13.SNV,Other province\n")
+    (config / "pipeline.toml").write_text('province = "x"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(config / "pipeline.toml")
+    text = str(err.value)
+    assert "timezone" in text and "123" in text and "duplicate unit code 03388" in text and "13.SNV" in text
