@@ -10,7 +10,7 @@ from typing import Any
 from connectors.base import Accepted, SourceSpec
 from connectors.dedup import IdentityIndex
 from connectors.parse import Item, dumps_any, split_records
-from connectors.privacy import mask
+from connectors.privacy import contains_personal_id, mask
 from connectors.publisher import Outgoing
 from connectors.timestamps import parse_ts
 from ioc import topics
@@ -79,7 +79,8 @@ class Validator:
         return Outgoing(topics.raw(self.spec.name), ok.key.encode(), item.text.encode(), headers)
 
     def _dead_letter(self, item: Item, reason: str, received_at: datetime) -> Outgoing:
-        text = dumps_any(mask(item.value)) if reason == "personal_id" else item.text
+        # Masked whenever a personal id is in the value, whatever the reason (a bare id is unparseable).
+        text = dumps_any(mask(item.value)) if contains_personal_id(item.value) else item.text
         if len(text) > DEAD_LETTER_MAX_CHARS:
             text = text[:DEAD_LETTER_MAX_CHARS] + f"…[truncated: {len(text)} characters in all]"
         letter = DeadLetter(uuid.uuid4().hex, self.spec.name, reason, received_at, text)

@@ -9,6 +9,7 @@ from typing import Any, Iterator
 
 import orjson
 
+from connectors.parse import split_records
 from ioc.client import PipelineUnavailable, call
 from ioc.errors import ConfigError
 from ioc.settings import Settings, load_settings
@@ -44,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("files", nargs="+", type=Path)
     ing.add_argument("--url", help="pipeline URL (default from the configuration)")
     ing.add_argument("--token", help="bearer token (default: configured or generated one)")
+    ing.add_argument("--broker", help="validate here and publish straight to this broker (host:port) "
+                                      "instead of the running pipeline's HTTP port")
     ing.set_defaults(handler=_ingest)
     st = sub.add_parser("status", help="pipeline health")
     st.add_argument("--wait-idle", action="store_true", help="exit 0 once DuckDB reflects every accepted record")
@@ -74,25 +77,37 @@ def _sink(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _chunks(path: Path) -> Iterator[bytes]:
-    """Bounded request bodies: NDJSON by lines, a JSON array by elements; anything else whole."""
+def _chunks(path: Path, whole_below: int = 8 << 20) -> Iterator[bytes]:
+    """Bounded request bodies: NDJSON by lines, a large JSON array by elements; else the file whole.
+
+    The pipeline does all parsing and validation; the array is only re-cut where every element
+    can be written back unchanged, so nothing is judged here.
+    """
     data = path.read_bytes()
-    if data.lstrip()[:1] == b"[":
-        try:
-            values = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            yield data   # the pipeline dead-letters it with the reason
-            return
-        from connectors.parse import dumps_any
-        for i in range(0, len(values), CHUNK_RECORDS):
-            yield ("[" + ",".join(dumps_any(v) for v in values[i:i + CHUNK_RECORDS]) + "]").encode()
+    if data.lstrip()[:1] != b"[":
+        lines = data.splitlines()
+        for i in range(0, len(lines), CHUNK_RECORDS):
+            yield b"\n".join(lines[i:i + CHUNK_RECORDS])
         return
-    lines = data.splitlines()
-    for i in range(0, len(lines), CHUNK_RECORDS):
-        yield b"\n".join(lines[i:i + CHUNK_RECORDS])
+    if len(data) < whole_below:
+        yield data
+        return
+    try:
+        items = list(split_records(data, len(data)))
+        texts = [item.text for item in items if item.reject is None]
+        if len(texts) != len(items):
+            raise ValueError("not a clean array")
+    except (ValueError, RecursionError):
+        yield data   # the pipeline dead-letters it with the reason
+        return
+    for i in range(0, len(texts), CHUNK_RECORDS):
+        yield ("[" + ",".join(texts[i:i + CHUNK_RECORDS]) + "]").encode()
 
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
+    if args.broker:
+        from ioc.direct_ingest import ingest_to_broker
+        return ingest_to_broker(settings, args.source, args.files, args.broker)
     url = (args.url or settings.http_url).rstrip("/")
     token = args.token or read_token(settings.tokens, args.source, settings.state_dir)
     totals: dict[str, Any] = {"accepted": 0, "duplicate": 0, "dead_lettered": 0, "dead_letter_reasons": {}}

@@ -16,6 +16,7 @@ from connectors.ingest import IngestResult, Validator
 from connectors.publisher import Outgoing, Publisher, PublishError
 from connectors.registry import SOURCES
 from ioc import topics
+from ioc.lag import LagProbe
 from ioc.metrics import GatewayMetrics
 from ioc.records import barrier_headers, now_utc
 from ioc.settings import Settings
@@ -32,7 +33,7 @@ class Gateway:
                  tokens: dict[str, str], health: Callable[[], dict[str, Any]]) -> None:
         self.settings, self.publisher, self.index, self.tokens, self.health = settings, publisher, index, tokens, health
         self.registry = CollectorRegistry()
-        self.metrics = GatewayMetrics(self.registry)
+        self.metrics = GatewayMetrics(self.registry, list(SOURCES))
         self.validators = {name: Validator(spec, settings.units, index, settings.max_record_bytes,
                                            settings.future_tolerance_s) for name, spec in SOURCES.items()}
         self.totals = {name: IngestResult(name) for name in SOURCES}
@@ -46,14 +47,17 @@ class Gateway:
             web.get("/status", self.status), web.post("/sql", self.sql), web.post("/barrier", self.new_barrier),
             web.get("/barrier/{barrier_id}", self.barrier_state)])
         self._runner = web.AppRunner(self.app, access_log=None)
+        self.lag_probe = LagProbe(settings.broker, settings.partitions)
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
+        await self.lag_probe.start()
         await self._runner.setup()
         await web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port).start()
 
     async def stop(self) -> None:
         await self._runner.cleanup()
+        await self.lag_probe.stop()
         if self._session:
             await self._session.close()
 
@@ -135,17 +139,27 @@ class Gateway:
         except aiohttp.ClientError:
             return None
 
+    async def consumer_lag(self) -> dict[str, dict[str, int]] | str:
+        try:
+            lag = await self.lag_probe.lag()
+        except Exception as exc:  # the broker is down: report it, do not fail the status page
+            return f"unavailable: {exc}"
+        for group, per_topic in lag.items():
+            for topic, n in per_topic.items():
+                self.metrics.group_lag.labels(group, topic).set(n)
+        return lag
+
     async def status(self, request: web.Request) -> web.Response:
         sink = await self.sink_stats()
         for topic, lag in ((sink or {}).get("lag") or {}).items():
             self.metrics.sink_lag.labels(topic).set(lag)
-        health = self.health()
         return _json({"sources": {s: t.as_dict() for s, t in self.totals.items()},
                       "identities_known": {s: self.index.count(s) for s in SOURCES},
-                      "sink_stats": sink, **health})
+                      "consumer_lag": await self.consumer_lag(), "sink_stats": sink, **self.health()})
 
     async def metrics_page(self, request: web.Request) -> web.Response:
         health = self.health()
         self.metrics.worker_up.set(sum(1 for w in health["workers"] if w["alive"]))
         self.metrics.sink_up.set(1 if health["sink"]["alive"] else 0)
+        await self.consumer_lag()
         return web.Response(body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})

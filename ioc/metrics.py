@@ -7,7 +7,7 @@ from connectors.ingest import IngestResult
 
 
 class GatewayMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, sources: list[str]) -> None:
         self.records = Counter("ioc_ingest_records_total", "Records received, by source and outcome",
                                ["source", "outcome"], registry=registry)
         # The reason label is bounded: the category and the wire field, never the offending value.
@@ -17,8 +17,14 @@ class GatewayMetrics:
                                          ["source"], registry=registry)
         self.unavailable = Counter("ioc_ingest_unavailable_total", "Requests answered 503: broker unavailable",
                                    ["source"], registry=registry)
+        for source in sources:   # series exist from the start, at zero, so rate() and alerts work
+            for outcome in ("accepted", "duplicate", "dead_letter"):
+                self.records.labels(source, outcome)
+            self.unavailable.labels(source)
         self.worker_up = Gauge("ioc_workers_up", "KPI worker processes alive", registry=registry)
         self.sink_up = Gauge("ioc_sink_up", "1 when the DuckDB sink process is alive", registry=registry)
+        self.group_lag = Gauge("ioc_consumer_lag_messages", "End offset minus committed offset (approximate on Tansu)",
+                               ["group", "topic"], registry=registry)
         self.sink_lag = Gauge("ioc_sink_lag_messages", "Messages the sink has yet to write, per topic",
                               ["topic"], registry=registry)
 

@@ -59,5 +59,11 @@ def print_status(status: dict[str, Any]) -> None:
         print(f"  written {key:<20} {value}")
     for topic, lag in (sink.get("lag") or {}).items():
         print(f"  lag {topic:<30} {lag}")
+    lag = status.get("consumer_lag")
+    if isinstance(lag, dict):
+        for group, per_topic in lag.items():
+            print(f"consumer group {group}: lag " + ", ".join(f"{t} {n}" for t, n in per_topic.items()))
+    else:
+        print(f"consumer lag: {lag}")
     for w in status["workers"]:
         print(f"worker {w['name']}: {'up' if w['alive'] else 'DOWN'} (pid {w['pid']}, restarts {w['restarts']})")

@@ -73,7 +73,8 @@ def _wire(app: faust.App, settings: Settings) -> None:
         return lambda: {tp.partition for tp in app.consumer.assignment() if tp.topic == topic}
 
     for kpis in KPIS.values():
-        fold = FoldStage(kpis, settings.units, settings.partitions, reader, assigned_of(topics.raw(kpis.source)), send)
+        fold = FoldStage(kpis, settings.units, settings.partitions, reader, assigned_of(topics.raw(kpis.source)), send,
+                         settings.live_interval_s)
         combine = CombineStage(kpis, settings.units, settings.partitions, reader,
                                assigned_of(fold.out), send)
         for stage in (fold, combine):

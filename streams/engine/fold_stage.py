@@ -27,13 +27,15 @@ class FoldState:
     def __init__(self, fold: Fold) -> None:
         self.fold = fold
         self.live_sent: dict[AggKey, int] = {}
+        self.live_at = 0.0   # monotonic time of the last evaluation against the clock
 
 
 class FoldStage(PartitionedStage[FoldState]):
     def __init__(self, kpis: SourceKpis, units: UnitRegistry, partitions: int, reader: PartitionReader,
-                 assigned: Callable[[], set[int]], send: Send) -> None:
+                 assigned: Callable[[], set[int]], send: Send, live_interval_s: float) -> None:
         super().__init__(topics.raw(kpis.source), reader, assigned)
         self.kpis, self.units, self.partitions, self.send = kpis, units, partitions, send
+        self.live_interval_s = live_interval_s
         self.out = topics.partials(kpis.source)
         self.dead_letters = 0
 
@@ -64,9 +66,12 @@ class FoldStage(PartitionedStage[FoldState]):
         await self._forward_barriers(partition, slot)
 
     async def on_tick(self, partition: int, slot: Slot[FoldState]) -> None:
-        await self._send_items(partition, slot.watermark, self._live_changes(slot.state, full=False))
+        """Live KPIs move with the clock too (a due time passes) even when no record comes."""
+        if time.monotonic() - slot.state.live_at >= self.live_interval_s:
+            await self._send_items(partition, slot.watermark, self._live_changes(slot.state, full=False))
 
     def _live_changes(self, state: FoldState, full: bool) -> dict[AggKey, Vector]:
+        state.live_at = time.monotonic()
         counts = state.fold.live(time.time_ns() // 1000)
         changes: dict[AggKey, Vector] = {}
         for family in self.kpis.families:
@@ -81,6 +86,8 @@ class FoldStage(PartitionedStage[FoldState]):
         return changes
 
     async def _send_items(self, partition: int, watermark: int, items: dict[AggKey, Vector]) -> None:
+        if not items:
+            return
         by_target: dict[int, list[list[object]]] = {}
         for key, vec in items.items():
             by_target.setdefault(stable_partition(agg_text(key), self.partitions), []).append([*key, vec])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Sequence
 
-from connectors.timestamps import parse_ts
+from connectors.timestamps import parse_valid_ts
 from ioc.units import AGENCY, COMMUNE, PROVINCE, UnitRegistry
 from streams.kpis.base import AggKey, Family, Fold, KpiRow, SourceKpis, ratio, spread
 
@@ -43,15 +43,15 @@ class Rec(NamedTuple):
 
 
 def _opt_ts(value: Any) -> int | None:
-    return parse_ts(value) if isinstance(value, str) else None
+    return parse_valid_ts(value) if isinstance(value, str) else None
 
 
 def slim(r: dict[str, Any]) -> Rec:
-    return Rec(parse_ts(r["ThoiGianCapNhat"]), r["TrangThaiHoSo"], r["MaDonVi"], r["KenhThucHien"],  # type: ignore[arg-type]
+    return Rec(parse_valid_ts(r["ThoiGianCapNhat"]), r["TrangThaiHoSo"], r["MaDonVi"], r["KenhThucHien"],
                r.get("DichVuToanTrinh") is True, r.get("CoNghiaVuTaiChinh") is True,
                (r.get("DuocThanhToanTrucTuyen") or 0) >= 1, r.get("HoSoCoThanhPhanSoHoa") is True,
                r.get("CoKetQuaDienTu") is True, r.get("TaiKhoanDuocXacThucVoiVNeID") is True,
-               parse_ts(r["NgayTiepNhan"]), _opt_ts(r.get("NgayHenTra")),  # type: ignore[arg-type]
+               parse_valid_ts(r["NgayTiepNhan"]), _opt_ts(r.get("NgayHenTra")),
                _opt_ts(r.get("NgayKetThucXuLy")), r.get("MucDoHaiLong"))
 
 
@@ -78,26 +78,43 @@ def outcome(records: Sequence[Rec]) -> Outcome | None:
     return Outcome(finishing.ts, on_time, end - latest.received)
 
 
-def contributions(records: Sequence[Rec], registry: UnitRegistry) -> dict[AggKey, Sequence[int]]:
+# One family's share of a dossier: the instant that picks its periods, and its counter vector.
+Share = tuple[int, tuple[int, ...]] | None
+View = tuple[str, Share, Share, Share]   # unit, received, finished, rating
+
+
+def view(records: Sequence[Rec]) -> View:
+    """What the dossier contributes, derived from all its records."""
     latest = max(records)
     ch2 = latest.channel == 2
-    received = [1, ch2, latest.full_online, latest.full_online and ch2, latest.fee,
-                latest.fee and latest.paid_online, latest.digitised, latest.vneid]
+    received = (latest.received, (1, ch2, latest.full_online, latest.full_online and ch2, latest.fee,
+                                  latest.fee and latest.paid_online, latest.digitised, latest.vneid))
     done = outcome(records)
-    finished = [1, done.on_time, done.processing_us, latest.e_result] if done else []
+    finished = (done.finished_at, (1, done.on_time, done.processing_us, latest.e_result)) if done else None
     rated = max((r for r in records if r.rating is not None), default=None)
-    rating = [1, rated.rating >= 4] if rated else []
-    instants = {"received": latest.received, "finished": done.finished_at if done else None,
-                "rating": rated.ts if rated else None}
-    vectors = {"received": [int(v) for v in received], "finished": [int(v) for v in finished],
-               "rating": [int(v) for v in rating]}
-    return spread(instants, vectors, (latest.unit, registry.province.code), registry)
+    rating = (rated.ts, (1, rated.rating >= 4)) if rated else None   # type: ignore[operator]
+    return (latest.unit, _ints(received), _ints(finished), _ints(rating))
+
+
+def _ints(share: Share) -> Share:
+    return None if share is None else (share[0], tuple(int(v) for v in share[1]))
+
+
+FAMILIES = ("received", "finished", "rating")
+
+
+def contributions(v: View, registry: UnitRegistry, only: Sequence[int] = (0, 1, 2)) -> dict[AggKey, Sequence[int]]:
+    shares = [v[1 + i] for i in only]
+    instants = {FAMILIES[i]: s[0] for i, s in zip(only, shares) if s is not None}
+    vectors = {FAMILIES[i]: s[1] for i, s in zip(only, shares) if s is not None}
+    return spread(instants, vectors, (v[0], registry.province.code), registry)
 
 
 class DossierFold(Fold):
     def __init__(self, units: UnitRegistry) -> None:
         super().__init__(units)
         self.dossiers: dict[str, dict[tuple[int, int], Rec]] = {}
+        self.views: dict[str, View] = {}
         self.open_due: dict[str, tuple[str, int]] = {}   # dossier -> (unit, due) while not terminal
 
     def apply(self, record: dict[str, Any]) -> None:
@@ -106,15 +123,25 @@ class DossierFold(Fold):
         records = self.dossiers.setdefault(dossier_id, {})
         if (rec.status, rec.ts) in records:
             return   # the same identity again: the first copy won
-        if records:
-            self.partials.add(contributions(list(records.values()), self.units), -1)
         records[(rec.status, rec.ts)] = rec
-        self.partials.add(contributions(list(records.values()), self.units), +1)
+        self._move(dossier_id, view(list(records.values())))
         latest = max(records.values())
         if latest.status not in TERMINAL and latest.due is not None:
             self.open_due[dossier_id] = (latest.unit, latest.due)
         else:
             self.open_due.pop(dossier_id, None)
+
+    def _move(self, dossier_id: str, new: View) -> None:
+        """Move only the families whose share changed (a new status rarely changes the receipt)."""
+        old = self.views.get(dossier_id)
+        self.views[dossier_id] = new
+        if old is None:
+            self.partials.add(contributions(new, self.units), +1)
+            return
+        changed = [i for i in range(3) if old[0] != new[0] or old[1 + i] != new[1 + i]]
+        if changed:
+            self.partials.add(contributions(old, self.units, changed), -1)
+            self.partials.add(contributions(new, self.units, changed), +1)
 
     def live(self, now_us: int) -> dict[str, dict[str, int]]:
         counts: dict[str, int] = {}

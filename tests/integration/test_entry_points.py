@@ -80,3 +80,17 @@ def test_no_process_outlives_a_killed_supervisor(tmp_path: Path) -> None:
         time.sleep(0.2)
     assert p.group_processes(pgid) == []
     p.proc = None
+
+
+def test_cli_ingest_straight_to_the_broker(pipeline: Pipeline, tmp_path: Path) -> None:
+    path = tmp_path / "direct.ndjson"
+    records = [ds.rec(f"K{i}", ds.A, 2, ds.L("11-19T08:00"), ds.L("11-19T08:00")) for i in range(5)]
+    path.write_text("\n".join(json.dumps(r) for r in records + records[:2]))
+    broker = call(f"{pipeline.url}/status")[1]["broker"]["address"]
+    result = pipeline.cli("ingest", "dvc", str(path), "--broker", broker)
+    assert result.returncode == 0, result.stderr
+    assert "accepted       5" in result.stdout and "duplicate      2" in result.stdout
+    pipeline.wait_idle()
+    rows = pipeline.sql("SELECT value FROM kpi_latest WHERE kpi='dvc.received' AND unit='03388' "
+                        "AND grain='day' AND period='2026-11-19'")
+    assert rows == [{"value": 5.0}]

@@ -51,3 +51,16 @@ def test_bad_province_files_are_reported(tmp_path: Path) -> None:
         load_settings(config / "pipeline.toml")
     text = str(err.value)
     assert "timezone" in text and "123" in text and "duplicate unit code 03388" in text and "13.SNV" in text
+
+
+def test_the_kafka_deployment_example_is_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config" / "provinces", config / "provinces")
+    shutil.copy(PROJECT_ROOT / "deploy" / "pipeline.kafka.toml", config / "pipeline.toml")
+    with pytest.raises(ConfigError, match="IOC_TOKEN_DVC"):
+        load_settings(config / "pipeline.toml")
+    monkeypatch.setenv("IOC_TOKEN_DVC", "s3cret-token")
+    s = load_settings(config / "pipeline.toml")
+    assert not s.broker.embedded and s.broker.security_protocol == "SASL_SSL"
+    assert (s.partitions, s.replication_factor, s.worker_count) == (12, 3, 2)
+    assert s.tokens == {"dvc": "s3cret-token"}
