@@ -31,6 +31,8 @@ class SourceSpec(ABC):
     """One source system's wire format: its fields, identity, event time and partition key."""
 
     name: ClassVar[str]
+    # Identity fields where a raw personal id is replaced by a keyed hash instead of rejected.
+    pseudonymized_fields: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def fields_for(self, record: dict[str, Any]) -> tuple[Field, ...]:

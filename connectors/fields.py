@@ -24,6 +24,7 @@ class Field:
     required: bool = False
     enum: frozenset[Any] | None = None
     unit: UnitCheck | None = None    # the value must be a unit code accepted by this check
+    within: tuple[float, float] | None = None   # a number outside this range is `bad_enum` (its list of values)
 
 
 def is_int(v: Any) -> bool:
@@ -47,6 +48,8 @@ def _type_ok(kind: str, v: Any) -> bool:
 
 
 def _enum_ok(f: Field, v: Any) -> bool:
+    if f.within is not None:
+        return f.within[0] <= v <= f.within[1]
     if f.enum is None:
         return True
     values = v if f.kind == STR_LIST else [v]

@@ -5,17 +5,20 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors.base import Accepted, SourceSpec
 from connectors.dedup import IdentityIndex
 from connectors.parse import Item, dumps_any, split_records
-from connectors.privacy import contains_personal_id, mask
+from connectors.privacy import contains_personal_id, mask, pseudonymize
 from connectors.publisher import Outgoing
 from connectors.timestamps import parse_ts
 from ioc import topics
 from ioc.records import H_EVENT, H_ID, H_RECEIVED, DeadLetter, iso
 from ioc.units import UnitRegistry
+
+if TYPE_CHECKING:
+    from ioc.settings import Settings
 
 DEAD_LETTER_MAX_CHARS = 8 << 20   # a dead letter keeps the record whole up to 8 MiB of text
 
@@ -47,8 +50,10 @@ class Prepared:
 
 class Validator:
     def __init__(self, spec: SourceSpec, units: UnitRegistry, index: IdentityIndex,
-                 max_record_bytes: int, future_tolerance_s: float) -> None:
-        self.spec, self.units, self.index = spec, units, index
+                 max_record_bytes: int, future_tolerance_s: float, pseudonym_key: bytes | None = None) -> None:
+        if spec.pseudonymized_fields and not pseudonym_key:
+            raise ValueError(f"the {spec.name} connector needs a pseudonym key (HMAC secret) to start")
+        self.spec, self.units, self.index, self.pseudonym_key = spec, units, index, pseudonym_key
         self.max_record_bytes = max_record_bytes
         self.tolerance_us = int(future_tolerance_s * 1_000_000)
 
@@ -59,6 +64,7 @@ class Validator:
         received_h = iso(received_at).encode()
         result, messages, ids = IngestResult(self.spec.name), [], []
         for item in split_records(body, self.max_record_bytes):
+            item = self._pseudonymize(item)
             verdict = self.spec.check(item.value, received_us, self.tolerance_us, self.units) \
                 if item.reject is None else None
             if isinstance(verdict, Accepted):
@@ -74,6 +80,12 @@ class Validator:
             messages.append(self._dead_letter(item, reason, received_at))
         return Prepared(result, messages, ids)
 
+    def _pseudonymize(self, item: Item) -> Item:
+        if not self.spec.pseudonymized_fields or not isinstance(item.value, dict):
+            return item
+        value = pseudonymize(item.value, self.spec.pseudonymized_fields, self.pseudonym_key or b"")
+        return item if value is item.value else Item(value, dumps_any(value), None)
+
     def _raw(self, item: Item, ok: Accepted, received_h: bytes) -> Outgoing:
         headers = [(H_ID, ok.identity.hex().encode()), (H_RECEIVED, received_h), (H_EVENT, str(ok.event_us).encode())]
         return Outgoing(topics.raw(self.spec.name), ok.key.encode(), item.text.encode(), headers)
@@ -85,3 +97,10 @@ class Validator:
             text = text[:DEAD_LETTER_MAX_CHARS] + f"…[truncated: {len(text)} characters in all]"
         letter = DeadLetter(uuid.uuid4().hex, self.spec.name, reason, received_at, text)
         return Outgoing(topics.dead_letters(self.spec.name), None, letter.to_json(), [(H_ID, letter.id.encode())])
+
+
+def build_validators(settings: "Settings", index: IdentityIndex, pseudonym_key: bytes | None) -> dict[str, Validator]:
+    """One validator per registered source, sharing the identity index."""
+    from connectors.registry import SOURCES
+    return {name: Validator(spec, settings.units, index, settings.max_record_bytes, settings.future_tolerance_s,
+                            pseudonym_key) for name, spec in SOURCES.items()}

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from connectors.base import SourceSpec
 from connectors.dvc import DvcSource
+from connectors.eoffice import EofficeSource
+from connectors.population import PopulationSource
+from connectors.telecom import TelecomSource
 
-SOURCES: dict[str, SourceSpec] = {spec.name: spec for spec in (DvcSource(),)}
+SOURCES: dict[str, SourceSpec] = {
+    spec.name: spec for spec in (DvcSource(), EofficeSource(), PopulationSource(), TelecomSource())}
 
 
 def source_names() -> list[str]:

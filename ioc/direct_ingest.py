@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from connectors.dedup import IdentityIndex
-from connectors.ingest import Validator
+from connectors.ingest import build_validators
 from connectors.publisher import Publisher, PublishError
 from connectors.registry import SOURCES
 from ioc.kafka import BOOTSTRAP_ENV
 from ioc.records import now_utc
 from ioc.settings import Settings
+from ioc.tokens import load_pseudonym_key
 from ioc.view import print_ingest
 
 
@@ -28,8 +29,8 @@ def ingest_to_broker(settings: Settings, source: str, files: list[Path], broker:
         return 2
     os.environ[BOOTSTRAP_ENV] = broker
     index = IdentityIndex()
-    validator = Validator(SOURCES[source], settings.units, index, settings.max_record_bytes,
-                          settings.future_tolerance_s)
+    validator = build_validators(settings, index, load_pseudonym_key(settings.pseudonym_key,
+                                                                     settings.state_dir))[source]
     publisher = Publisher(settings.broker)
     totals: dict[str, Any] = {"accepted": 0, "duplicate": 0, "dead_lettered": 0, "dead_letter_reasons": {}}
     started = time.perf_counter()

@@ -12,7 +12,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from connectors.dedup import IdentityIndex
-from connectors.ingest import IngestResult, Validator
+from connectors.ingest import IngestResult, build_validators
 from connectors.publisher import Outgoing, Publisher, PublishError
 from connectors.registry import SOURCES
 from ioc import topics
@@ -20,7 +20,7 @@ from ioc.lag import LagProbe
 from ioc.metrics import GatewayMetrics
 from ioc.records import barrier_headers, now_utc
 from ioc.settings import Settings
-from ioc.tokens import authorize
+from ioc.tokens import authorize, load_pseudonym_key
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -34,8 +34,8 @@ class Gateway:
         self.settings, self.publisher, self.index, self.tokens, self.health = settings, publisher, index, tokens, health
         self.registry = CollectorRegistry()
         self.metrics = GatewayMetrics(self.registry, list(SOURCES))
-        self.validators = {name: Validator(spec, settings.units, index, settings.max_record_bytes,
-                                           settings.future_tolerance_s) for name, spec in SOURCES.items()}
+        self.validators = build_validators(settings, index, load_pseudonym_key(settings.pseudonym_key,
+                                                                                 settings.state_dir))
         self.totals = {name: IngestResult(name) for name in SOURCES}
         self.accepting = True
         self._lock = asyncio.Lock()   # one batch at a time: the duplicate check must see every earlier batch

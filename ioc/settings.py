@@ -45,6 +45,7 @@ class Settings:
     max_record_bytes: int
     future_tolerance_s: float
     tokens: dict[str, str]
+    pseudonym_key: str             # HMAC secret for personal ids in identity fields, or "generate"
     worker_count: int
     fetch_max_wait_ms: int
     batch_max: int
@@ -129,6 +130,7 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
         max_record_bytes=i.get("max_record_bytes", int, 1 << 20, lambda v: v > 0, "a positive integer"),
         future_tolerance_s=i.get("future_tolerance_s", float, 600.0, lambda v: v >= 0, "seconds >= 0"),
         tokens={k: v for k, v in token_map.items() if v},
+        pseudonym_key=_pseudonym_key(i.data.get("pseudonym_key"), f"{i.where}: pseudonym_key", problems),
         worker_count=w.get("count", int, 1, lambda v: 1 <= v <= 64, "an integer 1..64"),
         fetch_max_wait_ms=w.get("fetch_max_wait_ms", int, 10, lambda v: 1 <= v <= 5000, "1..5000 ms"),
         batch_max=w.get("batch_max", int, 2000, lambda v: v >= 1, "a positive integer"),
@@ -150,6 +152,18 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
 def _resolve(base: Path, value: str) -> Path:
     p = Path(value)
     return p if p.is_absolute() else (base / p).resolve()
+
+
+def _pseudonym_key(value: Any, where: str, problems: list[str]) -> str:
+    """The population connector refuses to start without a key: "generate", "env:NAME" or a secret."""
+    if value == "generate":
+        return value
+    key = _token(value, where, problems) if value is not None else ""
+    if value is None:
+        problems.append(f"{where}: required by the population connector (\"generate\", \"env:NAME\" or a secret)")
+    elif key and len(key) < 16:
+        problems.append(f"{where}: a secret of at least 16 characters")
+    return key
 
 
 def _token(value: Any, where: str, problems: list[str]) -> str:

@@ -37,3 +37,18 @@ def authorize(tokens: dict[str, str], source: str, presented: str) -> int:
         if hmac.compare_digest(token.encode(), presented.encode()):
             verdict = 200 if name == source else 403
     return verdict
+
+
+def load_pseudonym_key(setting: str, state_dir: Path) -> bytes:
+    """The configured secret, or one generated once into <state_dir>/secrets.json (mode 0600)."""
+    if setting != "generate":
+        return setting.encode()
+    path = state_dir / "secrets.json"
+    stored = orjson.loads(path.read_bytes()) if path.exists() else {}
+    if "pseudonym_key" not in stored:
+        stored["pseudonym_key"] = secrets.token_hex(32)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(orjson.dumps(stored, option=orjson.OPT_INDENT_2))
+    return str(stored["pseudonym_key"]).encode()

@@ -42,6 +42,8 @@ state_dir = "{workdir / 'var'}"
 port = {self.port}
 [sink]
 query_port = {self.query_port}
+[ingest]
+pseudonym_key = "generate"
 {extra_config}
 """)
         self.proc: subprocess.Popen[bytes] | None = None

@@ -43,8 +43,13 @@ class CombineStage(PartitionedStage[CombineState]):
             state.combiner.mark_ready(src)
             return
         watermark, emitted_at = (int(x) for x in (header(msg.headers, H_ORDER) or b"0:0").split(b":"))
-        items = [((f, u, g, p), vec) for f, u, g, p, vec in orjson.loads(msg.value or b"[]")]
-        state.combiner.put(src, (watermark, emitted_at), items)
+        vectors = []
+        for f, u, g, p, payload in orjson.loads(msg.value or b"[]"):
+            if isinstance(payload, dict):   # a samples family: new values from an index on
+                state.combiner.put_samples(src, (f, u, g, p), payload["start"], payload["values"])
+            else:
+                vectors.append(((f, u, g, p), payload))
+        state.combiner.put(src, (watermark, emitted_at), vectors)
 
     async def flush(self, partition: int, slot: Slot[CombineState], rebuilt: bool) -> None:
         updated_at = iso(now_utc())

@@ -13,7 +13,7 @@ from ioc.units import UnitRegistry
 from streams.engine.messages import Msg, stable_partition
 from streams.engine.reader import PartitionReader
 from streams.engine.stage import PartitionedStage, Slot
-from streams.kpis.base import AggKey, Fold, SourceKpis, Vector, live_key
+from streams.kpis.base import AggKey, Fold, SourceKpis, live_key
 
 H_ORDER = "ioc-order"
 Send = Callable[[str, bytes | None, bytes | None, int | None, list[tuple[str, bytes]]], Awaitable[None]]
@@ -26,7 +26,7 @@ def agg_text(key: AggKey) -> str:
 class FoldState:
     def __init__(self, fold: Fold) -> None:
         self.fold = fold
-        self.live_sent: dict[AggKey, int] = {}
+        self.live_sent: dict[AggKey, list[int]] = {}
         self.live_at = 0.0   # monotonic time of the last evaluation against the clock
 
 
@@ -54,11 +54,13 @@ class FoldStage(PartitionedStage[FoldState]):
                         [(H_ID, letter.id.encode())])
 
     async def flush(self, partition: int, slot: Slot[FoldState], rebuilt: bool) -> None:
-        partials = slot.state.fold.partials
+        fold = slot.state.fold
         if rebuilt:
-            partials.dirty.update(partials.sums)
-        items = partials.drain()
+            fold.partials.dirty.update(fold.partials.sums)
+            fold.samples.resend_all()
+        items: dict[AggKey, object] = dict(fold.partials.drain())
         items.update(self._live_changes(slot.state, full=rebuilt))
+        items.update({k: {"start": start, "values": values} for k, (start, values) in fold.samples.drain().items()})
         await self._send_items(partition, slot.watermark, items)
         if rebuilt:
             for q in range(self.partitions):
@@ -70,22 +72,24 @@ class FoldStage(PartitionedStage[FoldState]):
         if time.monotonic() - slot.state.live_at >= self.live_interval_s:
             await self._send_items(partition, slot.watermark, self._live_changes(slot.state, full=False))
 
-    def _live_changes(self, state: FoldState, full: bool) -> dict[AggKey, Vector]:
+    def _live_changes(self, state: FoldState, full: bool) -> dict[AggKey, object]:
         state.live_at = time.monotonic()
         counts = state.fold.live(time.time_ns() // 1000)
-        changes: dict[AggKey, Vector] = {}
+        changes: dict[AggKey, object] = {}
         for family in self.kpis.families:
             if not family.live:
                 continue
             per_unit = counts.get(family.name, {})
             for unit in self.units.of_level(*family.levels):
-                key, value = live_key(family.name, unit.code), per_unit.get(unit.code, 0)
-                if full or state.live_sent.get(key) != value:
-                    changes[key] = [value]
-                    state.live_sent[key] = value
+                value = per_unit.get(unit.code, 0)
+                vec = list(value) if isinstance(value, tuple) else [value]
+                key = live_key(family.name, unit.code)
+                if full or state.live_sent.get(key) != vec:
+                    changes[key] = vec
+                    state.live_sent[key] = vec
         return changes
 
-    async def _send_items(self, partition: int, watermark: int, items: dict[AggKey, Vector]) -> None:
+    async def _send_items(self, partition: int, watermark: int, items: dict[AggKey, object]) -> None:
         if not items:
             return
         by_target: dict[int, list[list[object]]] = {}

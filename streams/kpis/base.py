@@ -9,6 +9,7 @@ A source's KPIs are computed in two steps that the engine runs on separate stage
 2. a `Family` turns the sum of the partials of all partitions into KPI values.
 
 Vectors hold integers only (durations in microseconds), so sums are exact in any order.
+A percentile is not additive: a `samples` family keeps the values themselves, append-only.
 """
 from __future__ import annotations
 
@@ -26,14 +27,16 @@ KpiRow = tuple[str, Any, Any, Any]          # kpi, value, numerator, denominator
 
 @dataclass(frozen=True)
 class Family:
-    """A set of KPIs computed from one counter vector; `size` counters, the first is the base set."""
+    """A set of KPIs computed from one counter vector (`size` counters, the first is the base set),
+    or, for a `samples` family, from the sorted values themselves (the base set is their count)."""
     name: str
     size: int
-    formulas: Callable[[Sequence[int]], list[KpiRow]]
+    formulas: Callable[[Sequence[Any]], list[KpiRow]]
     levels: tuple[str, ...]       # unit levels the KPIs apply to
     live: bool = False
+    samples: bool = False
 
-    def kpis(self, vec: Sequence[int]) -> list[KpiRow]:
+    def kpis(self, vec: Sequence[Any]) -> list[KpiRow]:
         return self.formulas(vec)
 
 
@@ -64,19 +67,87 @@ class Partials:
         return out
 
 
+@dataclass
+class Samples:
+    """Values per aggregate key, append-only; `sent` counts what was already reported."""
+    values: dict[AggKey, list[float]] = field(default_factory=dict)
+    sent: dict[AggKey, int] = field(default_factory=dict)
+
+    def add(self, keys: Sequence[AggKey], value: float) -> None:
+        for key in keys:
+            self.values.setdefault(key, []).append(value)
+
+    def drain(self) -> dict[AggKey, tuple[int, list[float]]]:
+        """Per key: the index of the first unreported value, and the unreported values."""
+        out = {}
+        for key, values in self.values.items():
+            start = self.sent.get(key, 0)
+            if start < len(values):
+                out[key] = (start, values[start:])
+                self.sent[key] = len(values)
+        return out
+
+    def resend_all(self) -> None:
+        self.sent.clear()
+
+
+def quantile_cont(sorted_values: Sequence[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (DuckDB quantile_cont, NumPy's default)."""
+    if not sorted_values:
+        return None
+    h = (len(sorted_values) - 1) * q
+    lo = int(h)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (h - lo) * (sorted_values[hi] - sorted_values[lo])
+
+
+# One family's share of an entity: the instant that picks its periods, and its counter vector.
+Share = tuple[int, tuple[int, ...]] | None
+
+
+class EntityViews:
+    """Each entity's current unit and family shares. A new record re-derives the entity's view,
+    and only the families whose share (or unit) changed move in the partial sums."""
+
+    def __init__(self, partials: Partials, registry: UnitRegistry) -> None:
+        self.partials, self.registry = partials, registry
+        self.views: dict[str, tuple[str, dict[str, Share]]] = {}
+
+    def move(self, entity: str, unit: str, shares: dict[str, Share]) -> None:
+        old_unit, old_shares = self.views.get(entity, ("", {}))
+        self.views[entity] = (unit, shares)
+        for family, share in shares.items():
+            before = old_shares.get(family)
+            if before == share and old_unit == unit:
+                continue
+            if before is not None:
+                self.partials.add(self._spread(family, before, old_unit), -1)
+            if share is not None:
+                self.partials.add(self._spread(family, share, unit), +1)
+
+    def _spread(self, family: str, share: tuple[int, tuple[int, ...]], unit: str) -> dict[AggKey, Sequence[int]]:
+        instant, vec = share
+        return {key: vec for key in period_keys(family, instant, (unit, self.registry.province.code), self.registry)}
+
+
+def share(instant: int | None, *counters: int | bool) -> Share:
+    return None if instant is None else (instant, tuple(int(c) for c in counters))
+
+
 class Fold(ABC):
     """State of one input partition of one source (pure: no Faust, no I/O)."""
 
     def __init__(self, units: UnitRegistry) -> None:
         self.units = units
         self.partials = Partials()
+        self.samples = Samples()
 
     @abstractmethod
     def apply(self, record: dict[str, Any]) -> None:
         """Fold one validated source record in (idempotent for a record already applied)."""
 
-    def live(self, now_us: int) -> dict[str, dict[str, int]]:
-        """Live KPI counts per family and unit at `now_us` (units with zero may be omitted)."""
+    def live(self, now_us: int) -> dict[str, dict[str, int | tuple[int, ...]]]:
+        """Live KPI counters per family and unit at `now_us` (units at zero may be omitted)."""
         return {}
 
 
@@ -95,17 +166,9 @@ class SourceKpis(ABC):
         return next(f for f in self.families if f.name == name)
 
 
-def spread(families_periods: dict[str, int | None], vectors: dict[str, Sequence[int]],
-           units: Sequence[str], registry: UnitRegistry) -> dict[AggKey, Sequence[int]]:
-    """Contributions of one entity: each family's vector at the periods of its instant, per unit."""
-    out: dict[AggKey, Sequence[int]] = {}
-    for fam, instant in families_periods.items():
-        if instant is None:
-            continue
-        for grain, period in periods_of(instant, registry.timezone):
-            for unit in units:
-                out[(fam, unit, grain, period)] = vectors[fam]
-    return out
+def period_keys(family: str, instant: int, units: Sequence[str], registry: UnitRegistry) -> list[AggKey]:
+    return [(family, unit, grain, period) for grain, period in periods_of(instant, registry.timezone)
+            for unit in units]
 
 
 def live_key(family: str, unit: str) -> AggKey:

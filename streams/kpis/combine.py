@@ -20,6 +20,7 @@ class Combiner:
     def __init__(self, kpis: SourceKpis, units: UnitRegistry, sources: int, owns: "callable[[AggKey], bool]") -> None:  # type: ignore[valid-type]
         self.kpis, self.units, self.sources, self.owns = kpis, units, sources, owns
         self.parts: dict[AggKey, dict[int, tuple[Order, Vector]]] = {}
+        self.samples: dict[AggKey, dict[int, list[float]]] = {}
         self.ready: set[int] = set()
         self.emitted: dict[AggKey, dict[str, KpiRow]] = {}
         self.dirty: set[AggKey] = set()
@@ -33,6 +34,7 @@ class Combiner:
             self.ready.add(src)
             if self.all_ready:   # first complete view: emit everything, live keys of all units too
                 self.dirty.update(self.parts)
+                self.dirty.update(self.samples)
                 self.dirty.update(self._live_keys())
 
     def put(self, src: int, order: Order, items: Sequence[tuple[AggKey, Vector]]) -> None:
@@ -43,6 +45,13 @@ class Combiner:
                 per_src[src] = (order, vec)
                 self.dirty.add(key)
 
+    def put_samples(self, src: int, key: AggKey, start: int, values: Sequence[float]) -> None:
+        """Append a source partition's new values; a resend (after a rebuild) adds only the rest."""
+        known = self.samples.setdefault(key, {}).setdefault(src, [])
+        if start <= len(known) < start + len(values):
+            known.extend(values[len(known) - start:])
+            self.dirty.add(key)
+
     def drain(self) -> list[tuple[AggKey, list[KpiRow], list[str]]]:
         """Changed KPI rows and retracted KPI names per key; empty until all sources are ready."""
         if not self.all_ready:
@@ -50,9 +59,9 @@ class Combiner:
         out = []
         for key in self.dirty:
             family = self.kpis.family(key[0])
-            vec = self._sum(key, family.size)
+            vec = self._merged(key) if family.samples else self._sum(key, family.size)
             previous = self.emitted.get(key, {})
-            if not family.live and vec[0] == 0:   # the base set is empty: no row (contract 5)
+            if not family.live and (not vec if family.samples else vec[0] == 0):   # no base set: no row
                 if previous:
                     out.append((key, [], list(previous)))
                     self.emitted.pop(key, None)
@@ -71,6 +80,9 @@ class Combiner:
             for i, v in enumerate(vec):
                 total[i] += v
         return total
+
+    def _merged(self, key: AggKey) -> list[float]:
+        return sorted(v for values in self.samples.get(key, {}).values() for v in values)
 
     def _live_keys(self) -> list[AggKey]:
         keys = []

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, Sequence
 
 from connectors.timestamps import parse_valid_ts
 from ioc.units import AGENCY, COMMUNE, PROVINCE, UnitRegistry
-from streams.kpis.base import AggKey, Family, Fold, KpiRow, SourceKpis, ratio, spread
+from streams.kpis.base import EntityViews, Family, Fold, KpiRow, Share, SourceKpis, ratio, share
 
 TERMINAL = frozenset({3, 7, 8, 9, 10})
 FINISHED = frozenset({9, 10})
@@ -78,43 +78,25 @@ def outcome(records: Sequence[Rec]) -> Outcome | None:
     return Outcome(finishing.ts, on_time, end - latest.received)
 
 
-# One family's share of a dossier: the instant that picks its periods, and its counter vector.
-Share = tuple[int, tuple[int, ...]] | None
-View = tuple[str, Share, Share, Share]   # unit, received, finished, rating
-
-
-def view(records: Sequence[Rec]) -> View:
-    """What the dossier contributes, derived from all its records."""
+def shares(records: Sequence[Rec]) -> tuple[str, dict[str, Share]]:
+    """The dossier's unit and what it contributes to each family, derived from all its records."""
     latest = max(records)
     ch2 = latest.channel == 2
-    received = (latest.received, (1, ch2, latest.full_online, latest.full_online and ch2, latest.fee,
-                                  latest.fee and latest.paid_online, latest.digitised, latest.vneid))
     done = outcome(records)
-    finished = (done.finished_at, (1, done.on_time, done.processing_us, latest.e_result)) if done else None
     rated = max((r for r in records if r.rating is not None), default=None)
-    rating = (rated.ts, (1, rated.rating >= 4)) if rated else None   # type: ignore[operator]
-    return (latest.unit, _ints(received), _ints(finished), _ints(rating))
-
-
-def _ints(share: Share) -> Share:
-    return None if share is None else (share[0], tuple(int(v) for v in share[1]))
-
-
-FAMILIES = ("received", "finished", "rating")
-
-
-def contributions(v: View, registry: UnitRegistry, only: Sequence[int] = (0, 1, 2)) -> dict[AggKey, Sequence[int]]:
-    shares = [v[1 + i] for i in only]
-    instants = {FAMILIES[i]: s[0] for i, s in zip(only, shares) if s is not None}
-    vectors = {FAMILIES[i]: s[1] for i, s in zip(only, shares) if s is not None}
-    return spread(instants, vectors, (v[0], registry.province.code), registry)
+    return latest.unit, {
+        "received": share(latest.received, 1, ch2, latest.full_online, latest.full_online and ch2, latest.fee,
+                          latest.fee and latest.paid_online, latest.digitised, latest.vneid),
+        "finished": share(done.finished_at, 1, done.on_time, done.processing_us, latest.e_result) if done else None,
+        "rating": share(rated.ts, 1, rated.rating >= 4) if rated else None,   # type: ignore[operator]
+    }
 
 
 class DossierFold(Fold):
     def __init__(self, units: UnitRegistry) -> None:
         super().__init__(units)
         self.dossiers: dict[str, dict[tuple[int, int], Rec]] = {}
-        self.views: dict[str, View] = {}
+        self.views = EntityViews(self.partials, units)
         self.open_due: dict[str, tuple[str, int]] = {}   # dossier -> (unit, due) while not terminal
 
     def apply(self, record: dict[str, Any]) -> None:
@@ -124,24 +106,12 @@ class DossierFold(Fold):
         if (rec.status, rec.ts) in records:
             return   # the same identity again: the first copy won
         records[(rec.status, rec.ts)] = rec
-        self._move(dossier_id, view(list(records.values())))
+        self.views.move(dossier_id, *shares(list(records.values())))
         latest = max(records.values())
         if latest.status not in TERMINAL and latest.due is not None:
             self.open_due[dossier_id] = (latest.unit, latest.due)
         else:
             self.open_due.pop(dossier_id, None)
-
-    def _move(self, dossier_id: str, new: View) -> None:
-        """Move only the families whose share changed (a new status rarely changes the receipt)."""
-        old = self.views.get(dossier_id)
-        self.views[dossier_id] = new
-        if old is None:
-            self.partials.add(contributions(new, self.units), +1)
-            return
-        changed = [i for i in range(3) if old[0] != new[0] or old[1 + i] != new[1 + i]]
-        if changed:
-            self.partials.add(contributions(old, self.units, changed), -1)
-            self.partials.add(contributions(new, self.units, changed), +1)
 
     def live(self, now_us: int) -> dict[str, dict[str, int]]:
         counts: dict[str, int] = {}

@@ -34,9 +34,9 @@ count = "two"
     with pytest.raises(ConfigError) as err:
         load_settings(config / "pipeline.toml")
     text = str(err.value)
-    for key in ("security_protocol", "bootstrap_servers", "partitions", "port", "count"):
+    for key in ("security_protocol", "bootstrap_servers", "partitions", "port", "count", "pseudonym_key"):
         assert key in text, text
-    assert len(err.value.problems) == 5
+    assert len(err.value.problems) == 6
 
 
 def test_bad_province_files_are_reported(tmp_path: Path) -> None:
@@ -57,10 +57,13 @@ def test_the_kafka_deployment_example_is_valid(tmp_path: Path, monkeypatch: pyte
     config = tmp_path / "config"
     shutil.copytree(PROJECT_ROOT / "config" / "provinces", config / "provinces")
     shutil.copy(PROJECT_ROOT / "deploy" / "pipeline.kafka.toml", config / "pipeline.toml")
-    with pytest.raises(ConfigError, match="IOC_TOKEN_DVC"):
+    with pytest.raises(ConfigError, match="IOC_TOKEN_DVC") as err:
         load_settings(config / "pipeline.toml")
-    monkeypatch.setenv("IOC_TOKEN_DVC", "s3cret-token")
+    assert "IOC_PSEUDONYM_KEY" in str(err.value)
+    for name in ("DVC", "EOFFICE", "POPULATION", "TELECOM"):
+        monkeypatch.setenv(f"IOC_TOKEN_{name}", f"token-{name}")
+    monkeypatch.setenv("IOC_PSEUDONYM_KEY", "a-long-enough-shared-secret")
     s = load_settings(config / "pipeline.toml")
     assert not s.broker.embedded and s.broker.security_protocol == "SASL_SSL"
     assert (s.partitions, s.replication_factor, s.worker_count) == (12, 3, 2)
-    assert s.tokens == {"dvc": "s3cret-token"}
+    assert s.tokens["dvc"] == "token-DVC" and s.pseudonym_key == "a-long-enough-shared-secret"

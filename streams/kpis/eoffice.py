@@ -1,0 +1,95 @@
+"""E-office document KPIs (contract 4, `eoffice.*`).
+
+A document's unit, direction and flags come from its latest record. It counts as issued in the
+period of its first `issued` record (outgoing documents only), and as seen in the period of its
+earliest record. It is overdue (live) while incoming, past its deadline, and without a
+`completed`, `rejected` or `recalled` record.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Sequence
+
+from connectors.timestamps import parse_valid_ts
+from ioc.units import AGENCY, COMMUNE, PROVINCE, UnitRegistry
+from streams.kpis.base import EntityViews, Family, Fold, KpiRow, Share, SourceKpis, ratio, share
+
+LEVELS = (COMMUNE, AGENCY, PROVINCE)
+CLOSED = frozenset({"completed", "rejected", "recalled"})
+
+
+class DocRec(NamedTuple):
+    ts: int
+    status: str
+    unit: str
+    outgoing: bool
+    deadline: int | None
+    electronic: bool
+    signed: bool
+
+
+def slim(r: dict[str, Any]) -> DocRec:
+    deadline = r.get("deadline")
+    return DocRec(parse_valid_ts(r["event_time"]), r["status"], r["unit"], r["direction"] == "outgoing",
+                  parse_valid_ts(deadline) if isinstance(deadline, str) else None,
+                  r.get("electronic") is True, r.get("digitally_signed") is True)
+
+
+def shares(records: Sequence[DocRec]) -> tuple[str, dict[str, Share]]:
+    latest, first = max(records), min(records)
+    issued = min((r.ts for r in records if r.status == "issued"), default=None) if latest.outgoing else None
+    return latest.unit, {"issued": share(issued, 1, latest.signed) if issued is not None else None,
+                         "seen": share(first.ts, 1, latest.electronic)}
+
+
+class DocumentFold(Fold):
+    def __init__(self, units: UnitRegistry) -> None:
+        super().__init__(units)
+        self.docs: dict[str, dict[tuple[int, str], DocRec]] = {}
+        self.views = EntityViews(self.partials, units)
+        self.open_deadline: dict[str, tuple[str, int]] = {}   # incoming, not closed, with a deadline
+
+    def apply(self, record: dict[str, Any]) -> None:
+        rec = slim(record)
+        doc_id = record["doc_id"]
+        records = self.docs.setdefault(doc_id, {})
+        if (rec.ts, rec.status) in records:
+            return
+        records[(rec.ts, rec.status)] = rec
+        self.views.move(doc_id, *shares(list(records.values())))
+        latest = max(records.values())
+        closed = any(r.status in CLOSED for r in records.values())
+        if not latest.outgoing and not closed and latest.deadline is not None:
+            self.open_deadline[doc_id] = (latest.unit, latest.deadline)
+        else:
+            self.open_deadline.pop(doc_id, None)
+
+    def live(self, now_us: int) -> dict[str, dict[str, int | tuple[int, ...]]]:
+        counts: dict[str, int] = {}
+        for unit, deadline in self.open_deadline.values():
+            if deadline < now_us:
+                counts[unit] = counts.get(unit, 0) + 1
+        counts[self.units.province.code] = sum(counts.values())
+        return {"overdue": dict(counts)}
+
+
+def _issued(v: Sequence[int]) -> list[KpiRow]:
+    n, signed = v
+    return [("eoffice.issued", n, None, None), ("eoffice.signed_share", ratio(signed, n), signed, n)]
+
+
+def _seen(v: Sequence[int]) -> list[KpiRow]:
+    n, electronic = v
+    return [("eoffice.electronic_share", ratio(electronic, n), electronic, n)]
+
+
+class EofficeKpis(SourceKpis):
+    source = "eoffice"
+    domain = "eoffice"
+    families = (
+        Family("issued", 2, _issued, LEVELS),
+        Family("seen", 2, _seen, LEVELS),
+        Family("overdue", 1, lambda v: [("eoffice.overdue_open", v[0], None, None)], LEVELS, live=True),
+    )
+
+    def new_fold(self, units: UnitRegistry) -> Fold:
+        return DocumentFold(units)
