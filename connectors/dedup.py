@@ -28,11 +28,11 @@ class IdentityIndex:
 
     def commit(self, source: str, identities: Iterable[bytes]) -> None:
         ids = list(identities)
-        self._pending[source].difference_update(ids)
-        self._seen[source].update(ids)
+        self._pending.setdefault(source, set()).difference_update(ids)
+        self._seen.setdefault(source, set()).update(ids)
 
     def release(self, source: str, identities: Iterable[bytes]) -> None:
-        self._pending[source].difference_update(identities)
+        self._pending.setdefault(source, set()).difference_update(identities)
 
     def count(self, source: str) -> int:
         return len(self._seen.get(source, ()))

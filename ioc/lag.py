@@ -6,7 +6,6 @@ Approximate on Tansu, whose end offset is too low when the last batch held sever
 from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from connectors.registry import source_names
 from ioc import topics
@@ -26,32 +25,30 @@ def group_topics() -> dict[str, list[str]]:
 
 
 class LagProbe:
+    """Reads committed offsets through a consumer that names the group but never subscribes
+    (so it never joins it); Tansu answers the admin API's offset fetch with a malformed reply."""
+
     def __init__(self, broker: BrokerSettings, partitions: int) -> None:
         self.kwargs, self.partitions = aiokafka_kwargs(broker), partitions
-        self.admin: AIOKafkaAdminClient | None = None
-        self.consumer: AIOKafkaConsumer | None = None
+        self.consumers: dict[str, AIOKafkaConsumer] = {}
 
     async def start(self) -> None:
-        self.admin = AIOKafkaAdminClient(**self.kwargs)
-        await self.admin.start()
-        self.consumer = AIOKafkaConsumer(**self.kwargs, group_id=None, enable_auto_commit=False)
-        await self.consumer.start()
+        for group in group_topics():
+            self.consumers[group] = AIOKafkaConsumer(**self.kwargs, group_id=group, enable_auto_commit=False)
+            await self.consumers[group].start()
 
     async def stop(self) -> None:
-        if self.admin:
-            await self.admin.close()
-        if self.consumer:
-            await self.consumer.stop()
+        for consumer in self.consumers.values():
+            await consumer.stop()
 
     async def lag(self) -> dict[str, dict[str, int]]:
-        assert self.admin is not None and self.consumer is not None
         out: dict[str, dict[str, int]] = {}
         for group, names in group_topics().items():
-            committed = await self.admin.list_consumer_group_offsets(group)
+            consumer = self.consumers[group]
             tps = [TopicPartition(t, p) for t in names for p in range(self.partitions)]
-            ends = await self.consumer.end_offsets(tps)
+            ends = await consumer.end_offsets(tps)
             per_topic = out.setdefault(group, {})
             for tp in tps:
-                done = committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0
+                done = await consumer.committed(tp) or 0
                 per_topic[tp.topic] = per_topic.get(tp.topic, 0) + max(0, ends[tp] - done)
         return out

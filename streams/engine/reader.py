@@ -23,8 +23,10 @@ class PartitionReader:
 
     async def _get(self) -> AIOKafkaConsumer:
         if self._consumer is None:
+            # A short fetch wait: the broker answers at once when it has data, so an empty answer
+            # after 20 ms means the end (this is paid per partition at every rebuild).
             self._consumer = AIOKafkaConsumer(**self._kwargs, enable_auto_commit=False, group_id=None,
-                                              fetch_max_wait_ms=50, max_partition_fetch_bytes=8 << 20)
+                                              fetch_max_wait_ms=20, max_partition_fetch_bytes=8 << 20)
             await self._consumer.start()
         return self._consumer
 
@@ -37,9 +39,9 @@ class PartitionReader:
             reported_end = (await consumer.end_offsets([tp]))[tp]
             empty = 0
             while empty < 2 or await consumer.position(tp) < reported_end:
-                batch = (await consumer.getmany(tp, timeout_ms=100, max_records=20_000)).get(tp, [])
+                batch = (await consumer.getmany(tp, timeout_ms=50, max_records=20_000)).get(tp, [])
                 empty = 0 if batch else empty + 1
-                if empty > 300:   # 30 s without data below the reported end: the broker is unwell
+                if empty > 600:   # 30 s without data below the reported end: the broker is unwell
                     raise RuntimeError(f"cannot read {topic}[{partition}] up to offset {reported_end}")
                 if batch:
                     yield [from_record(r) for r in batch]

@@ -601,3 +601,11 @@ def test_identity_reserved_by_a_batch_in_flight_is_a_duplicate_and_free_again_af
 def test_separate_indexes_do_not_share_identities():
     assert counts(validator().prepare(ndjson(record()), RECEIVED)) == (1, 0, {})
     assert counts(validator().prepare(ndjson(record()), RECEIVED)) == (1, 0, {})
+
+
+def test_a_first_batch_of_only_dead_letters_commits_cleanly() -> None:
+    from connectors.dedup import IdentityIndex
+    index = IdentityIndex()
+    index.commit("eoffice", [])
+    index.release("telecom", [])
+    assert index.count("eoffice") == 0
