@@ -46,6 +46,13 @@ class Prepared:
     result: IngestResult
     messages: list[Outgoing]
     identities: list[bytes]
+    positions: list[int] = field(default_factory=list)   # the message of each identity
+
+    def acked_identities(self, acked: list[bool]) -> tuple[list[bytes], list[bytes]]:
+        """(identities whose record the broker took, the others) after a partial failure."""
+        taken = [i for i, pos in zip(self.identities, self.positions) if acked[pos]]
+        rest = [i for i, pos in zip(self.identities, self.positions) if not acked[pos]]
+        return taken, rest
 
 
 class Validator:
@@ -62,7 +69,7 @@ class Validator:
         received_us = parse_ts(iso(received_at))
         assert received_us is not None
         received_h = iso(received_at).encode()
-        result, messages, ids = IngestResult(self.spec.name), [], []
+        result, messages, ids, positions = IngestResult(self.spec.name), [], [], []
         for item in split_records(body, self.max_record_bytes):
             item = self._pseudonymize(item)
             verdict = self.spec.check(item.value, received_us, self.tolerance_us, self.units) \
@@ -70,6 +77,7 @@ class Validator:
             if isinstance(verdict, Accepted):
                 if self.index.reserve(self.spec.name, verdict.identity):
                     ids.append(verdict.identity)
+                    positions.append(len(messages))
                     messages.append(self._raw(item, verdict, received_h))
                     result.accepted += 1
                 else:
@@ -78,7 +86,7 @@ class Validator:
             reason = item.reject or verdict.reason  # type: ignore[union-attr]
             result.dead_letter_reasons[reason] += 1
             messages.append(self._dead_letter(item, reason, received_at))
-        return Prepared(result, messages, ids)
+        return Prepared(result, messages, ids, positions)
 
     def _pseudonymize(self, item: Item) -> Item:
         if not self.spec.pseudonymized_fields or not isinstance(item.value, dict):

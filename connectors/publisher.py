@@ -14,7 +14,12 @@ MAX_MESSAGE_BYTES = 9 << 20   # room for a dead letter of a too-large record (ca
 
 
 class PublishError(Exception):
-    """The broker did not acknowledge a batch: the caller answers 503 and the source retries."""
+    """The broker did not acknowledge all of a batch: the caller answers 503 and the source retries.
+    `acked` tells which messages the broker did take (they must count as seen)."""
+
+    def __init__(self, message: str, acked: list[bool]) -> None:
+        super().__init__(message)
+        self.acked = acked
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,22 +32,26 @@ class Outgoing:
 
 class Publisher:
     def __init__(self, broker: BrokerSettings) -> None:
-        # One request in flight per connection keeps each partition in send order across retries,
-        # which barriers rely on (they must follow the records sent before them).
+        # Idempotent, with one request in flight per connection: a retry never writes a record twice
+        # and each partition keeps send order, which barriers rely on.
         self._producer = KafkaProducer(
-            **kafka_python_kwargs(broker), acks="all", linger_ms=5, batch_size=512 * 1024,
+            **kafka_python_kwargs(broker), acks="all", enable_idempotence=True, linger_ms=5, batch_size=512 * 1024,
             max_in_flight_requests_per_connection=1, retries=5, max_request_size=MAX_MESSAGE_BYTES,
             request_timeout_ms=15_000, max_block_ms=15_000)
 
-    def publish(self, messages: list[Outgoing], timeout_s: float = 30.0) -> list[tuple[int, int]]:
-        """Send and block until every message is acknowledged; (partition, offset) per message."""
+    def publish(self, messages: list[Outgoing], timeout_s: float = 30.0) -> None:
+        """Send and block until every message is acknowledged, else raise PublishError."""
+        futures, error = [], None
         try:
-            futures = [self._producer.send(m.topic, key=m.key, value=m.value, headers=m.headers)
-                       for m in messages]
+            for m in messages:
+                futures.append(self._producer.send(m.topic, key=m.key, value=m.value, headers=m.headers))
             self._producer.flush(timeout=timeout_s)
-            return [(md.partition, md.offset) for md in (f.get(timeout=timeout_s) for f in futures)]
         except KafkaError as exc:
-            raise PublishError(str(exc)) from exc
+            error = exc
+        acked = [f.is_done and f.succeeded() for f in futures] + [False] * (len(messages) - len(futures))
+        if not all(acked):
+            failure = error or next((f.exception for f in futures if f.is_done and f.failed()), None)
+            raise PublishError(str(failure or "not acknowledged in time"), acked)
 
     def send_markers(self, targets: list[tuple[str, int]], headers: Headers, timeout_s: float = 30.0) -> None:
         """A control marker (empty value) on each given partition, after everything sent before."""

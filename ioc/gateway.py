@@ -89,8 +89,12 @@ class Gateway:
             prepared = await asyncio.to_thread(validator.prepare, body, now_utc())
             try:
                 await asyncio.to_thread(self.publisher.publish, prepared.messages)
-            except PublishError:
-                self.index.release(source, prepared.identities)
+            except PublishError as err:
+                # What the broker took is in the raw topic: it must count as seen, so the source's
+                # retry of the whole request cannot publish it twice.
+                taken, rest = prepared.acked_identities(err.acked)
+                self.index.commit(source, taken)
+                self.index.release(source, rest)
                 raise
             self.index.commit(source, prepared.identities)
         self.metrics.count(prepared.result)

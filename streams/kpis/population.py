@@ -20,6 +20,7 @@ class IdentityFold(Fold):
     def __init__(self, units: UnitRegistry) -> None:
         super().__init__(units)
         self.activated: dict[str, set[AggKey]] = {}   # citizen -> activation keys already counted
+        self.verified: set[int] = set()               # hashes of verification event ids counted
 
     def apply(self, record: dict[str, Any]) -> None:
         kind = record["kind"]
@@ -30,10 +31,19 @@ class IdentityFold(Fold):
             new = [k for k in period_keys("activations", instant, units, self.units) if k not in counted]
             counted.update(new)
             self.partials.add({k: (1,) for k in new}, +1)
-        elif kind == "verification":
+        elif kind == "verification" and self._first_time(record["event_id"]):
             keys = period_keys("verify", instant, units, self.units)
             self.partials.add({k: (1, record["result"] == "ok") for k in keys}, +1)
             self.samples.add([("latency", *k[1:]) for k in keys], float(record["latency_ms"]))
+
+
+    def _first_time(self, event_id: str) -> bool:
+        """A verification counts once even if delivered twice (64-bit hashes: ~60 bytes each)."""
+        h = hash(event_id)
+        if h in self.verified:
+            return False
+        self.verified.add(h)
+        return True
 
 
 def _p95(values: Sequence[float]) -> list[KpiRow]:

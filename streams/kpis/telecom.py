@@ -1,11 +1,12 @@
 """Telecom KPIs (contract 4, `telecom.*`): sites out of service, communes cut off, availability.
 
 A site is known once it has an inventory record; its commune is that of the inventory record
-with the latest `valid_from`. Alarms and counters that came first wait for it and then count.
+with the latest `valid_from`, and all its counters count there ("the commune's sites"): when a
+later inventory moves the site, its counters move with it, so the result never depends on the
+order records arrive in. Alarms and counters that came before any inventory wait for it.
 An alarm's state is that of its record with the latest `event_time` (a clear at the same
 instant as a raise wins); a site is out while one of its alarms is raised with an outage cause
-at critical or major severity. Counters count in the commune the site had when they were
-folded in (or its first commune, for counters that came before any inventory).
+at critical or major severity. Counters are deduplicated by (site_id, period_start).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from connectors.timestamps import parse_valid_ts
+from ioc.periods import periods_of
 from ioc.units import COMMUNE, PROVINCE, UnitRegistry
 from streams.kpis.base import Family, Fold, KpiRow, SourceKpis, period_keys
 
@@ -20,13 +22,30 @@ OUTAGE_CAUSES = frozenset({"site_down", "cell_outage", "transmission_down"})
 OUTAGE_SEVERITIES = frozenset({"critical", "major"})
 NANO = 1_000_000_000   # availability percentages are summed as integer nano-percent: exact sums
 STATE_ORDER = {"raised": 0, "cleared": 1}
+QUARTER_US, DAY_US = 900_000_000, 86_400_000_000
 
 
 @dataclass
 class Site:
     inventory: dict[int, str] = field(default_factory=dict)              # valid_from -> commune
     alarms: dict[str, tuple[int, int, bool]] = field(default_factory=dict)   # id -> (ts, state order, outage)
-    waiting: list[tuple[int, int]] = field(default_factory=list)         # counters before inventory
+    # Counters summed per local day ([an instant of that day, count, nano-percent sum]): enough to
+    # move them to another commune, at ~365 entries a year instead of ~35,000 counters.
+    days: dict[str, list[int]] = field(default_factory=dict)
+    # Which (site, period_start) were counted: a 96-bit mask per UTC day of quarter hours, and an
+    # exact set for starts off the quarter hour.
+    slots: dict[int, int] = field(default_factory=dict)
+    odd_starts: set[int] = field(default_factory=set)
+
+    def first_time(self, period_start: int) -> bool:
+        if period_start % QUARTER_US:
+            new = period_start not in self.odd_starts
+            self.odd_starts.add(period_start)
+            return new
+        day, bit = divmod(period_start, DAY_US)
+        mask, flag = self.slots.get(day, 0), 1 << (bit // QUARTER_US)
+        self.slots[day] = mask | flag
+        return not mask & flag
 
     @property
     def commune(self) -> str | None:
@@ -46,10 +65,10 @@ class SiteFold(Fold):
         site = self.sites.setdefault(record["site_id"], Site())
         kind = record["kind"]
         if kind == "site":
+            before = site.commune
             site.inventory[parse_valid_ts(record["valid_from"])] = record["commune"]
-            for period_start, value in site.waiting:
-                self._count(site.commune, period_start, value)   # type: ignore[arg-type]
-            site.waiting.clear()
+            if site.commune != before:
+                self._rehome(site, before, site.commune)   # type: ignore[arg-type]
         elif kind == "alarm":
             ts, state = parse_valid_ts(record["event_time"]), STATE_ORDER[record["state"]]
             previous = site.alarms.get(record["alarm_id"])
@@ -57,16 +76,27 @@ class SiteFold(Fold):
                 outage = record["probable_cause"] in OUTAGE_CAUSES and record["severity"] in OUTAGE_SEVERITIES
                 site.alarms[record["alarm_id"]] = (ts, state, outage)
         else:
-            value = round(float(record["availability_pct"]) * NANO)
-            start = parse_valid_ts(record["period_start"])
-            if site.commune is None:
-                site.waiting.append((start, value))
-            else:
-                self._count(site.commune, start, value)
+            self._counter(site, parse_valid_ts(record["period_start"]), round(float(record["availability_pct"]) * NANO))
 
-    def _count(self, commune: str, period_start: int, value: int) -> None:
-        units = (commune, self.units.province.code)
-        self.partials.add({k: (1, value) for k in period_keys("availability", period_start, units, self.units)}, +1)
+    def _counter(self, site: Site, start: int, value: int) -> None:
+        if not site.first_time(start):
+            return
+        day = site.days.setdefault(periods_of(start, self.units.timezone)[0][1], [start, 0, 0])
+        day[1] += 1
+        day[2] += value
+        if site.commune is not None:
+            self._add(site.commune, start, (1, value), +1, with_province=True)
+
+    def _rehome(self, site: Site, old: str | None, new: str) -> None:
+        """Move every counter of the site to its new commune (the province only gains at first)."""
+        for instant, n, total in site.days.values():
+            if old is not None:
+                self._add(old, instant, (n, total), -1, with_province=False)
+            self._add(new, instant, (n, total), +1, with_province=old is None)
+
+    def _add(self, commune: str, instant: int, vec: tuple[int, int], sign: int, with_province: bool) -> None:
+        units = (commune, self.units.province.code) if with_province else (commune,)
+        self.partials.add({k: vec for k in period_keys("availability", instant, units, self.units)}, sign)
 
     def live(self, now_us: int) -> dict[str, dict[str, int | tuple[int, ...]]]:
         known: dict[str, int] = {}

@@ -609,3 +609,29 @@ def test_a_first_batch_of_only_dead_letters_commits_cleanly() -> None:
     index.commit("eoffice", [])
     index.release("telecom", [])
     assert index.count("eoffice") == 0
+
+
+def test_after_a_partial_publish_failure_the_taken_records_are_duplicates() -> None:
+    """A 503 after the broker took part of a batch: the source's retry must not publish those again."""
+    from datetime import datetime, timezone
+
+    import orjson
+
+    from connectors.dedup import IdentityIndex
+    from connectors.dvc import DvcSource
+    from connectors.ingest import Validator
+    from ioc.settings import load_settings
+    index = IdentityIndex()
+    validator = Validator(DvcSource(), load_settings().units, index, 1 << 20, 600)
+    records = [{"MaHoSo": f"P{i}", "MaTTHC": "1", "MaDonVi": "03388", "KenhThucHien": 1, "TrangThaiHoSo": 2,
+                "ThoiGianCapNhat": "2026-11-01T08:00:00+07:00", "NgayTiepNhan": "2026-11-01T08:00:00+07:00"}
+               for i in range(3)]
+    body = b"\n".join(orjson.dumps(r) for r in records) + b"\nnot json"
+    now = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    prepared = validator.prepare(body, now)
+    acked = [True, False, True, True]   # the broker took records 0 and 2 and the dead letter
+    taken, rest = prepared.acked_identities(acked)
+    index.commit("dvc", taken)
+    index.release("dvc", rest)
+    retry = validator.prepare(body, now)
+    assert (retry.result.accepted, retry.result.duplicate) == (1, 2)
