@@ -28,6 +28,7 @@ from ioc.processes import Child
 from ioc.restore import restore
 from ioc.settings import Settings
 from ioc.tokens import load_tokens
+from streams.kpis.registry import kpi_domains
 
 log = logging.getLogger("ioc")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -53,7 +54,7 @@ class Supervisor:
             self.broker = EmbeddedBroker(self.logs / "broker.log")
             os.environ[BOOTSTRAP_ENV] = self.broker.start()
             log.info("embedded broker (Tansu, memory only) on %s", self.broker.address)
-        specs = topics.catalogue(source_names(), s.partitions)
+        specs = topics.catalogue(source_names(), kpi_domains(), s.partitions)
         await ensure_topics(s.broker, specs, s.replication_factor)
         empty = {t for t in map(topics.raw, source_names()) if await topic_is_empty(s.broker, t, s.partitions)}
         self.publisher = Publisher(s.broker)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KPI_DOMAINS = ("dvc", "eoffice", "population", "telecom", "index766")
 _FOREVER = "-1"
 
 
@@ -43,12 +42,13 @@ def partials(source: str) -> str:
     return f"ioc.internal.partials.{source}"
 
 
-def catalogue(sources: list[str], partitions: int) -> list[TopicSpec]:
-    """Every topic the pipeline needs, with partitions and retention."""
+def catalogue(sources: list[str], kpi_domains: list[str], partitions: int) -> list[TopicSpec]:
+    """Every topic the pipeline needs, with partitions and retention; the sources and KPI domains
+    come from the registries (connectors/registry.py, streams/kpis/registry.py)."""
     specs: list[TopicSpec] = []
     for source in sources:
         specs += [TopicSpec(raw(source), partitions), TopicSpec(dead_letters(source), partitions),
                   TopicSpec(partials(source), partitions)]
-    specs += [TopicSpec(kpi(d), partitions, compacted=True) for d in KPI_DOMAINS]
+    specs += [TopicSpec(kpi(d), partitions, compacted=True) for d in kpi_domains]
     specs.append(TopicSpec(alerts(), 1))
     return specs

@@ -8,3 +8,11 @@ from streams.kpis.population import PopulationKpis
 from streams.kpis.telecom import TelecomKpis
 
 KPIS: dict[str, SourceKpis] = {k.source: k for k in (DvcKpis(), EofficeKpis(), PopulationKpis(), TelecomKpis())}
+# Each source's combine stage owns its KPI topic: barriers (sinks/barriers.py) count one sender
+# per combine partition and topic, so two sources must not share a domain.
+assert len({k.domain for k in KPIS.values()}) == len(KPIS), "one KPI domain per source"
+
+
+def kpi_domains() -> list[str]:
+    """The KPI topics' domains (`ioc.kpi.<domain>`), in registry order."""
+    return [k.domain for k in KPIS.values()]
