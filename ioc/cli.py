@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ CHUNK_RECORDS = 5000
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `ioc sql ... | head` ends quietly
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(args.config)
@@ -57,12 +59,21 @@ def _parser() -> argparse.ArgumentParser:
     sq.add_argument("query")
     sq.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sq.set_defaults(handler=_sql)
+    from ioc.simulator.run import add_arguments
+    sim = sub.add_parser("simulate", help="send realistic simulated records of every source (demo data)")
+    add_arguments(sim)
+    sim.set_defaults(handler=_simulate)
     return p
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     from ioc.supervisor import run_pipeline
     return run_pipeline(settings)
+
+
+def _simulate(settings: Settings, args: argparse.Namespace) -> int:
+    from ioc.simulator.run import main as simulate
+    return simulate(settings, args)
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
