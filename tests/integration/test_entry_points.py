@@ -23,6 +23,7 @@ def test_ingest_needs_the_sources_own_token(pipeline: Pipeline) -> None:
     assert pipeline.ingest("dvc", record, token="wrong")[0] == 401
     assert call(f"{pipeline.url}/ingest/dvc", "POST", record)[0] == 401
     assert pipeline.ingest("nosuch", record, token="x")[0] == 404
+    assert pipeline.ingest("dvc", record, token=pipeline.token("telecom"))[0] == 403   # another source's token
 
 
 def test_body_size_limit(pipeline: Pipeline) -> None:
