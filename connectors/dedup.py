@@ -34,5 +34,8 @@ class IdentityIndex:
     def release(self, source: str, identities: Iterable[bytes]) -> None:
         self._pending.setdefault(source, set()).difference_update(identities)
 
+    def contains(self, source: str, identity: bytes) -> bool:
+        return identity in self._seen.get(source, ())
+
     def count(self, source: str) -> int:
         return len(self._seen.get(source, ()))

@@ -63,5 +63,5 @@ class Publisher:
         except KafkaError as exc:
             raise PublishError(str(exc)) from exc
 
-    def close(self) -> None:
-        self._producer.close(timeout=10)
+    def close(self, timeout_s: float = 10) -> None:
+        self._producer.close(timeout=timeout_s)

@@ -137,12 +137,13 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _post_with_retry(url: str, body: bytes, token: str | None, attempts: int = 20) -> tuple[int, Any]:
+def _post_with_retry(url: str, body: bytes, token: str | None, attempts: int = 30) -> tuple[int, Any]:
+    """503 (broker restarting, DuckDB behind) and 429 (rate bound) are temporary: wait and retry."""
     for _ in range(attempts):
         status, answer = call(url, "POST", body, token)
-        if status != 503:
+        if status not in (429, 503):
             return status, answer
-        time.sleep(2)
+        time.sleep(2 if status == 503 else 0.5)
     return status, answer
 
 

@@ -16,8 +16,10 @@ from connectors.ingest import IngestResult, build_validators
 from connectors.publisher import Outgoing, Publisher, PublishError
 from connectors.registry import SOURCES
 from ioc import topics
+from ioc.journal import Journal
 from ioc.lag import LagProbe
 from ioc.metrics import GatewayMetrics
+from ioc.ratelimit import TokenBucket
 from ioc.records import barrier_headers, now_utc
 from ioc.settings import Settings
 from ioc.tokens import authorize, load_pseudonym_key
@@ -38,7 +40,10 @@ class Gateway:
                                                                                  settings.state_dir))
         self.totals = {name: IngestResult(name) for name in SOURCES}
         self.accepting = True
+        self.journal = Journal()
+        self.buckets = {name: TokenBucket(settings.requests_per_s, 2 * settings.requests_per_s) for name in SOURCES}
         self._lock = asyncio.Lock()   # one batch at a time: the duplicate check must see every earlier batch
+        self._confirmer: asyncio.Task[None] | None = None
         self.sink_url = f"http://127.0.0.1:{settings.query_port}"
         self._session: aiohttp.ClientSession | None = None
         self.app = web.Application(client_max_size=settings.max_body_bytes)
@@ -52,10 +57,13 @@ class Gateway:
     async def start(self) -> None:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
         await self.lag_probe.start()
+        self._confirmer = asyncio.create_task(self._confirm_archived())
         await self._runner.setup()
         await web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port).start()
 
     async def stop(self) -> None:
+        if self._confirmer:
+            self._confirmer.cancel()
         await self._runner.cleanup()
         await self.lag_probe.stop()
         if self._session:
@@ -71,8 +79,14 @@ class Gateway:
             message = "a bearer token for this source is required" if verdict == 401 else \
                 "this token may not write to this source"
             return _json({"error": message}, verdict, {"WWW-Authenticate": "Bearer"} if verdict == 401 else None)
+        wait = self.buckets[source].take()
+        if wait:
+            self.metrics.rate_limited.labels(source).inc()
+            return _json({"error": "too many requests for this token"}, 429, {"Retry-After": f"{wait:.1f}"})
         if not self.accepting:
-            return _json({"error": "the pipeline is stopping"}, 503, {"Retry-After": "10"})
+            return _json({"error": "the pipeline is not accepting records right now"}, 503, {"Retry-After": "5"})
+        if self.journal.full:
+            return _json({"error": "DuckDB is not keeping up; retry later"}, 503, {"Retry-After": "10"})
         body = await request.read()
         started = time.perf_counter()
         try:
@@ -95,8 +109,10 @@ class Gateway:
                 taken, rest = prepared.acked_identities(err.acked)
                 self.index.commit(source, taken)
                 self.index.release(source, rest)
+                self.journal.add([m for m, ok in zip(prepared.messages, err.acked) if ok])
                 raise
             self.index.commit(source, prepared.identities)
+            self.journal.add(prepared.messages)
         self.metrics.count(prepared.result)
         total = self.totals[source]
         total.accepted += prepared.result.accepted
@@ -113,6 +129,39 @@ class Gateway:
         async with self._lock:   # so it follows every batch published before it
             await asyncio.to_thread(self.publisher.send_markers, targets, barrier_headers(barrier_id, 0))
         return barrier_id
+
+    async def _confirm_archived(self, every_s: float = 2.0) -> None:
+        """Drop journal entries once a barrier behind them reached DuckDB."""
+        while True:
+            await asyncio.sleep(every_s)
+            if not self.journal.size or not self.accepting:
+                continue
+            position = self.journal.end
+            try:
+                barrier = await self.inject_barrier()
+                await self.await_barrier(barrier, timeout_s=60)
+                self.journal.archived_up_to(position)
+            except (PublishError, TimeoutError, aiohttp.ClientError):
+                continue   # the broker or the sink is down: keep everything, try again later
+
+    async def await_barrier(self, barrier: str, timeout_s: float) -> None:
+        """Return once the sink committed everything published before `barrier`."""
+        assert self._session is not None
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                async with self._session.get(f"{self.sink_url}/barriers/{barrier}") as resp:
+                    if resp.status == 200 and (await resp.json(loads=orjson.loads)).get("complete"):
+                        return
+            except aiohttp.ClientError:
+                pass   # the sink is restarting
+            await asyncio.sleep(0.2)
+        raise TimeoutError(barrier)
+
+    def replace_publisher(self, publisher: Publisher) -> None:
+        """After the embedded broker restarted: a fresh producer (its idempotence state is gone)."""
+        old, self.publisher = self.publisher, publisher
+        old.close()
 
     async def new_barrier(self, request: web.Request) -> web.Response:
         try:

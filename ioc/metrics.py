@@ -17,10 +17,13 @@ class GatewayMetrics:
                                          ["source"], registry=registry)
         self.unavailable = Counter("ioc_ingest_unavailable_total", "Requests answered 503: broker unavailable",
                                    ["source"], registry=registry)
+        self.rate_limited = Counter("ioc_ingest_rate_limited_total", "Requests answered 429, per source token",
+                                    ["source"], registry=registry)
         for source in sources:   # series exist from the start, at zero, so rate() and alerts work
             for outcome in ("accepted", "duplicate", "dead_letter"):
                 self.records.labels(source, outcome)
             self.unavailable.labels(source)
+            self.rate_limited.labels(source)
         self.worker_up = Gauge("ioc_workers_up", "KPI worker processes alive", registry=registry)
         self.sink_up = Gauge("ioc_sink_up", "1 when the DuckDB sink process is alive", registry=registry)
         self.group_lag = Gauge("ioc_consumer_lag_messages", "End offset minus committed offset (approximate on Tansu)",

@@ -59,5 +59,11 @@ class Child:
             self.proc.kill()
         self.proc.wait()
 
+    def kill(self) -> None:
+        if self.alive():
+            assert self.proc is not None
+            self.proc.kill()
+            self.proc.wait()
+
     def environ(self) -> dict[str, str]:
         return dict(self.env or os.environ)

@@ -42,6 +42,7 @@ class Settings:
     http_host: str
     http_port: int
     max_body_bytes: int
+    requests_per_s: float           # per source token; bursts up to twice that
     max_record_bytes: int
     future_tolerance_s: float
     tokens: dict[str, str]
@@ -127,6 +128,7 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
         http_host=h.get("host", str, "127.0.0.1"),
         http_port=h.get("port", int, 8480, _port, "a port 1..65535"),
         max_body_bytes=h.get("max_body_bytes", int, 64 << 20, lambda v: v >= 1 << 20, "at least 1048576"),
+        requests_per_s=h.get("requests_per_s", float, 50.0, lambda v: v > 0, "requests per second > 0"),
         max_record_bytes=i.get("max_record_bytes", int, 1 << 20, lambda v: v > 0, "a positive integer"),
         future_tolerance_s=i.get("future_tolerance_s", float, 600.0, lambda v: v >= 0, "seconds >= 0"),
         tokens={k: v for k, v in token_map.items() if v},

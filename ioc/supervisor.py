@@ -18,13 +18,14 @@ from typing import Any
 import aiohttp
 
 from connectors.dedup import IdentityIndex
-from connectors.publisher import Publisher
+from connectors.publisher import Outgoing, Publisher
 from connectors.registry import source_names
 from ioc import topics
 from ioc.broker import EmbeddedBroker, ensure_topics, topic_is_empty
 from ioc.gateway import Gateway
 from ioc.kafka import BOOTSTRAP_ENV
 from ioc.processes import Child
+from ioc.records import H_ID, header
 from ioc.restore import restore
 from ioc.settings import Settings
 from ioc.tokens import load_tokens
@@ -42,9 +43,9 @@ class Supervisor:
         self.children: list[Child] = []
         self.sink: Child | None = None
         self.gateway: Gateway | None = None
-        self.publisher: Publisher | None = None
         self._stop = asyncio.Event()
         self.started_at = time.time()
+        self.ready = False   # every part started (the gateway answers /status before that)
 
     # -- start --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -57,9 +58,9 @@ class Supervisor:
         specs = topics.catalogue(source_names(), kpi_domains(), s.partitions)
         await ensure_topics(s.broker, specs, s.replication_factor)
         empty = {t for t in map(topics.raw, source_names()) if await topic_is_empty(s.broker, t, s.partitions)}
-        self.publisher = Publisher(s.broker)
+        publisher = Publisher(s.broker)   # the gateway owns it from here on
         index = IdentityIndex()
-        restored = await asyncio.to_thread(restore, s, self.publisher, index, empty)
+        restored = await asyncio.to_thread(restore, s, publisher, index, empty)
         log.info("DuckDB archive: %s records, %d dead letters; republished %s",
                  restored.archived, restored.dead_letters, restored.republished or "nothing")
         self.sink = self._child("sink", ["sink"])
@@ -67,9 +68,10 @@ class Supervisor:
         for child in self.children:
             child.start()
         tokens = load_tokens(s.tokens, source_names(), s.state_dir)
-        self.gateway = Gateway(s, self.publisher, index, tokens, self.health)
+        self.gateway = Gateway(s, publisher, index, tokens, self.health)
         await self.gateway.start()
         await self._wait_sink()
+        self.ready = True
 
     def _child(self, name: str, command: list[str]) -> Child:
         argv = [sys.executable, "-m", "ioc.cli", "--config", str(self.settings.config_path), *command]
@@ -91,6 +93,8 @@ class Supervisor:
     async def supervise(self) -> None:
         """Restart a child that died (its state is rebuilt from the log) until asked to stop."""
         while not self._stop.is_set():
+            if self.broker is not None and not self.broker.child.alive():
+                await self._recover_broker()
             for child in self.children:
                 if not child.alive():
                     log.warning("%s exited with %s; restarting", child.name, child.proc and child.proc.returncode)
@@ -107,7 +111,7 @@ class Supervisor:
     def health(self) -> dict[str, Any]:
         def describe(c: Child) -> dict[str, Any]:
             return {"name": c.name, "pid": c.pid, "alive": c.alive(), "restarts": c.restarts}
-        return {"workers": [describe(c) for c in self.children if c is not self.sink],
+        return {"ready": self.ready, "workers": [describe(c) for c in self.children if c is not self.sink],
                 "sink": describe(self.sink) if self.sink else {"alive": False},
                 "broker": {"embedded": self.broker is not None,
                            "address": os.environ.get(BOOTSTRAP_ENV) or ",".join(self.settings.broker.bootstrap_servers)},
@@ -115,19 +119,22 @@ class Supervisor:
 
     # -- stop ---------------------------------------------------------------------------------
     async def stop(self, drain_timeout_s: float = 60) -> None:
+        broker_up = self.broker is None or self.broker.child.alive()
         try:
             if self.gateway:
                 self.gateway.accepting = False
-                await self._drain(drain_timeout_s)
+                if broker_up:
+                    await self._drain(drain_timeout_s)
         finally:
-            # Whatever happened above, nothing may outlive the supervisor.
-            await asyncio.gather(*(asyncio.to_thread(c.stop) for c in self.children[1:]))
+            # Whatever happened above, nothing may outlive the supervisor. Without a broker there
+            # is nothing to drain: stop at once.
+            grace = 20.0 if broker_up else 0.0
+            await asyncio.gather(*(asyncio.to_thread(c.stop, grace) for c in self.children[1:]))
             if self.sink:
-                await asyncio.to_thread(self.sink.stop)
+                await asyncio.to_thread(self.sink.stop, grace)
             if self.gateway:
                 await self.gateway.stop()
-            if self.publisher:
-                self.publisher.close()
+                self.gateway.publisher.close(timeout_s=5 if broker_up else 0)
             if self.broker:
                 self.broker.stop()
 
@@ -137,23 +144,47 @@ class Supervisor:
         if not (self.sink and self.sink.alive() and any(c.alive() for c in self.children[1:])):
             return
         try:
-            barrier = await self.gateway.inject_barrier()
+            await self.gateway.await_barrier(await self.gateway.inject_barrier(), timeout_s)
+            log.info("drained: everything accepted is in DuckDB")
         except Exception as exc:
-            log.warning("cannot drain: %s", exc)
-            return
-        deadline = time.monotonic() + timeout_s
-        url = f"http://127.0.0.1:{self.settings.query_port}/barriers/{barrier}"
-        async with aiohttp.ClientSession() as session:
-            while time.monotonic() < deadline:
-                try:
-                    async with session.get(url) as r:
-                        if (await r.json()).get("complete"):
-                            log.info("drained: everything accepted is in DuckDB")
-                            return
-                except aiohttp.ClientError:
-                    pass   # the sink is restarting; keep waiting until the deadline
-                await asyncio.sleep(0.2)
-        log.warning("drain timed out after %.0f s; DuckDB may miss the last records", timeout_s)
+            log.warning("drain incomplete (%s): DuckDB may miss the last records", exc)
+
+    # -- the embedded broker died -------------------------------------------------------------
+    async def _recover_broker(self) -> None:
+        """Restart the memory-only broker and rebuild what it held: the DuckDB archive, plus what
+        the gateway's journal holds that the sink had not archived yet. Ingest answers 503 meanwhile."""
+        assert self.broker is not None and self.gateway is not None
+        s = self.settings
+        log.warning("the embedded broker died: restarting it and republishing from DuckDB and the journal")
+        self.gateway.accepting = False
+        try:
+            for child in self.children:
+                await asyncio.to_thread(child.kill)   # their state is rebuilt from the new log
+            self.broker.start()
+            await ensure_topics(s.broker, topics.catalogue(source_names(), kpi_domains(), s.partitions),
+                                s.replication_factor)
+            self.gateway.replace_publisher(Publisher(s.broker))
+            archived = IdentityIndex()
+            all_raw = {topics.raw(src) for src in source_names()}
+            restored = await asyncio.to_thread(restore, s, self.gateway.publisher, archived, all_raw)
+            missing = [m for m in self.gateway.journal.pending() if not _archived(m, archived)]
+            await asyncio.to_thread(self.gateway.publisher.publish, missing, 120)
+            log.info("broker restored: republished %s archived records and %d from the journal",
+                     restored.republished or "no", len(missing))
+            for child in self.children:
+                child.restarts += 1
+                child.start()
+            await self._wait_sink()
+        finally:
+            self.gateway.accepting = True
+
+
+def _archived(message: Outgoing, archived: IdentityIndex) -> bool:
+    """A raw record already in DuckDB (republished from there). Dead letters are republished
+    anyway: the sink keeps one row per dead-letter id."""
+    source = topics.raw_source(message.topic)
+    identity = header(message.headers, H_ID)
+    return source is not None and identity is not None and archived.contains(source, bytes.fromhex(identity.decode()))
 
 
 def check_listen_policy(settings: Settings) -> None:

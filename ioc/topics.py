@@ -23,6 +23,12 @@ def raw(source: str) -> str:
     return f"ioc.raw.{source}"
 
 
+def raw_source(topic: str) -> str | None:
+    """The source whose raw topic this is, or None for any other topic."""
+    prefix = raw("")
+    return topic[len(prefix):] if topic.startswith(prefix) else None
+
+
 def dead_letters(source: str) -> str:
     """Records that could not be used, with the reason (contract section 3)."""
     return f"ioc.dlq.{source}"

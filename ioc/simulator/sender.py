@@ -20,6 +20,8 @@ import orjson
 
 Post = Callable[[str, bytes, str | None], tuple[int, dict[str, str], Any]]
 
+RETRIED = (0, 429, 503)   # unreachable, rate bound, broker or DuckDB not ready: wait and retry
+
 
 @dataclass
 class Tally:
@@ -104,13 +106,15 @@ class Sender:
                 tally.lost += len(batch) + len(self.queue[source])
                 self.queue[source].clear()
                 return False
-            if self.stop.is_set() or status not in (0, 503):
+            if self.stop.is_set() or status not in RETRIED:
                 tally.lost += len(batch)
-                if status not in (0, 503):
+                if status not in RETRIED:
                     self.say(f"{source}: HTTP {status}: {answer.get('error', answer)}; {len(batch)} records lost")
-                return status not in (0, 503)
+                return status not in RETRIED
             wait = _retry_after(headers, backoff)
-            self.say(f"{source}: {'pipeline unreachable' if status == 0 else 'HTTP 503'}; retrying in {wait:.0f} s")
+            if status != 429:   # the rate bound is routine back-pressure, not news
+                self.say(f"{source}: {'pipeline unreachable' if status == 0 else f'HTTP {status}'}; "
+                         f"retrying in {wait:.0f} s")
             self.stop.wait(wait)
             backoff = min(backoff * 2, 30.0)
 
