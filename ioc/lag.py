@@ -11,7 +11,7 @@ from connectors.registry import source_names
 from ioc import topics
 from ioc.kafka import aiokafka_kwargs
 from ioc.settings import BrokerSettings
-from streams.kpis.registry import KPIS, kpi_domains
+from streams.kpis.registry import KPIS, detail_sources, kpi_domains
 
 KPI_GROUP, SINK_GROUP = "ioc-kpi", "ioc-sink"
 
@@ -20,7 +20,7 @@ def group_topics() -> dict[str, list[str]]:
     sources = source_names()
     kpi_inputs = [t for s in KPIS for t in (topics.raw(s), topics.partials(s))]
     sink_inputs = [t for s in sources for t in (topics.raw(s), topics.dead_letters(s))]
-    sink_inputs += [topics.kpi(d) for d in kpi_domains()]
+    sink_inputs += [topics.kpi(d) for d in kpi_domains()] + [topics.details(s) for s in detail_sources()]
     return {KPI_GROUP: kpi_inputs, SINK_GROUP: sink_inputs}
 
 

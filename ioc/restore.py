@@ -33,7 +33,7 @@ class Restored:
 
 def restore(settings, publisher: Publisher, index: IdentityIndex, empty_topics: set[str]) -> Restored:  # type: ignore[no-untyped-def]
     try:
-        con = open_store(settings.duckdb_path)
+        con = open_store(settings.duckdb_path, settings.units.timezone.key)
     except duckdb.IOException as exc:
         raise RuntimeError(f"cannot open {settings.duckdb_path}: is another pipeline running on it? ({exc})") from exc
     try:

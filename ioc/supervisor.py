@@ -29,7 +29,7 @@ from ioc.records import H_ID, header
 from ioc.restore import restore
 from ioc.settings import Settings
 from ioc.tokens import load_tokens
-from streams.kpis.registry import kpi_domains
+from streams.kpis.registry import detail_sources, kpi_domains
 
 log = logging.getLogger("ioc")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -55,7 +55,7 @@ class Supervisor:
             self.broker = EmbeddedBroker(self.logs / "broker.log")
             os.environ[BOOTSTRAP_ENV] = self.broker.start()
             log.info("embedded broker (Tansu, memory only) on %s", self.broker.address)
-        specs = topics.catalogue(source_names(), kpi_domains(), s.partitions)
+        specs = topics.catalogue(source_names(), kpi_domains(), s.partitions, detail_sources())
         await ensure_topics(s.broker, specs, s.replication_factor)
         empty = {t for t in map(topics.raw, source_names()) if await topic_is_empty(s.broker, t, s.partitions)}
         publisher = Publisher(s.broker)   # the gateway owns it from here on
@@ -161,7 +161,7 @@ class Supervisor:
             for child in self.children:
                 await asyncio.to_thread(child.kill)   # their state is rebuilt from the new log
             self.broker.start()
-            await ensure_topics(s.broker, topics.catalogue(source_names(), kpi_domains(), s.partitions),
+            await ensure_topics(s.broker, topics.catalogue(source_names(), kpi_domains(), s.partitions, detail_sources()),
                                 s.replication_factor)
             self.gateway.replace_publisher(Publisher(s.broker))
             archived = IdentityIndex()

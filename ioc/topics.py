@@ -48,13 +48,20 @@ def partials(source: str) -> str:
     return f"ioc.internal.partials.{source}"
 
 
-def catalogue(sources: list[str], kpi_domains: list[str], partitions: int) -> list[TopicSpec]:
+def details(source: str) -> str:
+    """Internal: per-entity drill-down rows (a dossier's due, end, supplement time...), compacted."""
+    return f"ioc.internal.details.{source}"
+
+
+def catalogue(sources: list[str], kpi_domains: list[str], partitions: int,
+              detail_sources: list[str] | None = None) -> list[TopicSpec]:
     """Every topic the pipeline needs, with partitions and retention; the sources and KPI domains
     come from the registries (connectors/registry.py, streams/kpis/registry.py)."""
     specs: list[TopicSpec] = []
     for source in sources:
         specs += [TopicSpec(raw(source), partitions), TopicSpec(dead_letters(source), partitions),
                   TopicSpec(partials(source), partitions)]
+    specs += [TopicSpec(details(s), partitions, compacted=True) for s in detail_sources or []]
     specs += [TopicSpec(kpi(d), partitions, compacted=True) for d in kpi_domains]
     specs.append(TopicSpec(alerts(), 1))
     return specs

@@ -20,6 +20,8 @@ def expected_arrivals(partitions: int) -> frozenset[Arrival]:
         if source in KPIS:
             kpi_topic = topics.kpi(KPIS[source].domain)
             out |= {(kpi_topic, k, q) for k in range(partitions) for q in range(partitions)}
+            if KPIS[source].drill_down:   # from each fold partition to each details partition
+                out |= {(topics.details(source), d, p) for d in range(partitions) for p in range(partitions)}
     return frozenset(out)
 
 

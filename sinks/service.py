@@ -24,7 +24,7 @@ from ioc.settings import Settings
 from sinks.barriers import BarrierTracker, expected_arrivals
 from sinks.query import QueryServer
 from sinks.store import Batch, open_store, parse_kpi, write
-from streams.kpis.registry import KPIS
+from streams.kpis.registry import KPIS, detail_sources
 
 log = logging.getLogger(__name__)
 GROUP = "ioc-sink"
@@ -33,7 +33,7 @@ GROUP = "ioc-sink"
 class SinkService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.con = open_store(settings.duckdb_path)
+        self.con = open_store(settings.duckdb_path, settings.units.timezone.key)
         self.con.execute("SET enable_external_access = false")   # queries cannot touch files
         self.barriers = BarrierTracker(expected_arrivals(settings.partitions))
         self.written: Counter[str] = Counter()
@@ -42,13 +42,14 @@ class SinkService:
         self._raw = {topics.raw(s): s for s in source_names()}
         self._dlq = {topics.dead_letters(s) for s in source_names()}
         self._kpi = {topics.kpi(k.domain) for k in KPIS.values()}
+        self._details = {topics.details(s): s for s in detail_sources()}
         self.consumer: AIOKafkaConsumer | None = None
 
     async def run(self) -> None:
         server = QueryServer(self)
         await server.start(self.settings.query_port)
         self.consumer = AIOKafkaConsumer(
-            *self._raw, *self._dlq, *self._kpi, **aiokafka_kwargs(self.settings.broker), group_id=GROUP,
+            *self._raw, *self._dlq, *self._kpi, *self._details, **aiokafka_kwargs(self.settings.broker), group_id=GROUP,
             enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=50,
             session_timeout_ms=6000, heartbeat_interval_ms=1000, max_partition_fetch_bytes=16 << 20)
         await self.consumer.start()
@@ -96,6 +97,9 @@ class SinkService:
             letter = orjson.loads(r.value)
             letter["received_at"] = datetime.fromisoformat(letter["received_at"])
             batch.dead_letters.append(letter)
+        elif topic in self._details:
+            if r.key is not None and r.value:
+                batch.details.setdefault(self._details[topic], {})[r.key.decode()] = orjson.loads(r.value)
         elif r.key is not None:
             batch.kpis[r.key.decode()] = parse_kpi(r.value) if r.value is not None else None
 
@@ -105,6 +109,8 @@ class SinkService:
             self.written[f"raw.{source}"] += len(rows)
         self.written["dead_letters"] += len(batch.dead_letters)
         self.written["kpi_updates"] += len(batch.kpis)
+        for source, rows in batch.details.items():
+            self.written[f"details.{source}"] += len(rows)
 
     async def lag(self) -> dict[str, int]:
         """Messages behind the last fetched high watermark, per topic (approximate on Tansu)."""

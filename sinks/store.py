@@ -15,6 +15,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from sinks.drilldown import create_drilldown, upsert_details
 from sinks.schema import create_schema, raw_table
 
 _KPI_COLS = ("kpi", "unit", "unit_level", "grain", "period", "value", "numerator", "denominator", "updated_at")
@@ -25,16 +26,19 @@ class Batch:
     raw: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
     kpis: dict[str, dict[str, Any] | None] = field(default_factory=dict)   # key -> update, None = retract
+    details: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)   # source -> entity -> row
 
     def __len__(self) -> int:
-        return sum(map(len, self.raw.values())) + len(self.dead_letters) + len(self.kpis)
+        return (sum(map(len, self.raw.values())) + len(self.dead_letters) + len(self.kpis)
+                + sum(map(len, self.details.values())))
 
 
-def open_store(path: Path) -> duckdb.DuckDBPyConnection:
+def open_store(path: Path, timezone: str = "Asia/Ho_Chi_Minh") -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     con.execute("SET TimeZone = 'UTC'")
     create_schema(con)
+    create_drilldown(con, timezone)
     return con
 
 
@@ -45,6 +49,8 @@ def write(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
             _insert_ignore(con, raw_table(source), rows)
         _insert_ignore(con, "dead_letters", batch.dead_letters)
         _write_kpis(con, batch.kpis)
+        for source, rows in batch.details.items():
+            upsert_details(con, source, rows)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

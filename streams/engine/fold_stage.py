@@ -62,6 +62,9 @@ class FoldStage(PartitionedStage[FoldState]):
         items.update(self._live_changes(slot.state, full=rebuilt))
         items.update({k: {"start": start, "values": values} for k, (start, values) in fold.samples.drain().items()})
         await self._send_items(partition, slot.watermark, items)
+        if self.kpis.drill_down:
+            for entity, row in fold.drain_details(everything=rebuilt).items():
+                await self.send(topics.details(self.kpis.source), entity.encode(), orjson.dumps(row), None, [])
         if rebuilt:
             for q in range(self.partitions):
                 await self.send(self.out, None, b"", q, [(H_READY, b"1"), (H_SRC, str(partition).encode())])
@@ -101,7 +104,9 @@ class FoldStage(PartitionedStage[FoldState]):
             await self.send(self.out, None, orjson.dumps(batch), q, headers)
 
     async def _forward_barriers(self, partition: int, slot: Slot[FoldState]) -> None:
+        outputs = [self.out] + ([topics.details(self.kpis.source)] if self.kpis.drill_down else [])
         for barrier_id, _ in slot.barriers:
-            for q in range(self.partitions):
-                await self.send(self.out, None, b"", q, barrier_headers(barrier_id, partition))
+            for topic in outputs:
+                for q in range(self.partitions):
+                    await self.send(topic, None, b"", q, barrier_headers(barrier_id, partition))
         slot.barriers.clear()

@@ -141,10 +141,25 @@ class Fold(ABC):
         self.units = units
         self.partials = Partials()
         self.samples = Samples()
+        self.changed: set[str] = set()   # entities whose drill-down detail changed
 
     @abstractmethod
     def apply(self, record: dict[str, Any]) -> None:
         """Fold one validated source record in (idempotent for a record already applied)."""
+
+    def entities(self) -> list[str]:
+        """Every entity with a drill-down detail (none unless the source offers drill-down)."""
+        return []
+
+    def detail(self, entity: str) -> dict[str, Any]:
+        """The drill-down row of one entity: the facts behind its contribution to the KPIs."""
+        raise NotImplementedError
+
+    def drain_details(self, everything: bool = False) -> dict[str, dict[str, Any]]:
+        keys = self.entities() if everything else self.changed
+        out = {key: self.detail(key) for key in keys}
+        self.changed.clear()
+        return out
 
     def live(self, now_us: int) -> dict[str, dict[str, int | tuple[int, ...]]]:
         """Live KPI counters per family and unit at `now_us` (units at zero may be omitted)."""
@@ -157,6 +172,7 @@ class SourceKpis(ABC):
     source: str
     domain: str
     families: tuple[Family, ...]
+    drill_down: bool = False   # its fold offers per-entity details (tables and views in DuckDB)
 
     @abstractmethod
     def new_fold(self, units: UnitRegistry) -> Fold:

@@ -40,6 +40,7 @@ class Rec(NamedTuple):
     due: int | None
     end: int | None
     rating: int | None
+    procedure: str
 
 
 def _opt_ts(value: Any) -> int | None:
@@ -52,13 +53,16 @@ def slim(r: dict[str, Any]) -> Rec:
                (r.get("DuocThanhToanTrucTuyen") or 0) >= 1, r.get("HoSoCoThanhPhanSoHoa") is True,
                r.get("CoKetQuaDienTu") is True, r.get("TaiKhoanDuocXacThucVoiVNeID") is True,
                parse_valid_ts(r["NgayTiepNhan"]), _opt_ts(r.get("NgayHenTra")),
-               _opt_ts(r.get("NgayKetThucXuLy")), r.get("MucDoHaiLong"))
+               _opt_ts(r.get("NgayKetThucXuLy")), r.get("MucDoHaiLong"), r["MaTTHC"])
 
 
 class Outcome(NamedTuple):
     finished_at: int
     on_time: bool
     processing_us: int
+    end: int
+    supplement_us: int
+    supplement_requests: int
 
 
 def outcome(records: Sequence[Rec]) -> Outcome | None:
@@ -75,7 +79,7 @@ def outcome(records: Sequence[Rec]) -> Outcome | None:
         resumed = next((r.ts for r in ordered if r.status == PROCESSING and r.ts > requests[0]), None)
         supplement = resumed - requests[0] if resumed is not None else 0
     on_time = len(requests) <= 1 and (latest.due is None or end - supplement <= latest.due)
-    return Outcome(finishing.ts, on_time, end - latest.received)
+    return Outcome(finishing.ts, on_time, end - latest.received, end, supplement, len(requests))
 
 
 def shares(records: Sequence[Rec]) -> tuple[str, dict[str, Share]]:
@@ -112,6 +116,20 @@ class DossierFold(Fold):
             self.open_due[dossier_id] = (latest.unit, latest.due)
         else:
             self.open_due.pop(dossier_id, None)
+        self.changed.add(dossier_id)
+
+    def entities(self) -> list[str]:
+        return list(self.dossiers)
+
+    def detail(self, entity: str) -> dict[str, Any]:
+        records = list(self.dossiers[entity].values())
+        latest, done = max(records), outcome(records)
+        return {"dossier": entity, "unit": latest.unit, "procedure": latest.procedure, "channel": latest.channel,
+                "status": latest.status, "received_at": latest.received, "due_at": latest.due,
+                "finished_at": done.finished_at if done else None, "end_at": done.end if done else None,
+                "supplement_s": done.supplement_us / 1e6 if done else None,
+                "supplement_requests": len({r.ts for r in records if r.status == SUPPLEMENT_REQUESTED}),
+                "on_time": done.on_time if done else None}
 
     def live(self, now_us: int) -> dict[str, dict[str, int]]:
         counts: dict[str, int] = {}
@@ -152,6 +170,7 @@ def _overdue(v: Sequence[int]) -> list[KpiRow]:
 class DvcKpis(SourceKpis):
     source = "dvc"
     domain = "dvc"
+    drill_down = True
     families = (
         Family("received", 8, _received, LEVELS),
         Family("finished", 4, _finished, LEVELS),

@@ -62,6 +62,19 @@ class DocumentFold(Fold):
             self.open_deadline[doc_id] = (latest.unit, latest.deadline)
         else:
             self.open_deadline.pop(doc_id, None)
+        self.changed.add(doc_id)
+
+    def entities(self) -> list[str]:
+        return list(self.docs)
+
+    def detail(self, entity: str) -> dict[str, Any]:
+        records = list(self.docs[entity].values())
+        latest = max(records)
+        issued = min((r.ts for r in records if r.status == "issued"), default=None)
+        return {"doc_id": entity, "unit": latest.unit, "direction": "outgoing" if latest.outgoing else "incoming",
+                "status": latest.status, "first_seen": min(records).ts, "issued_at": issued,
+                "deadline": latest.deadline, "closed": any(r.status in CLOSED for r in records),
+                "electronic": latest.electronic, "signed": latest.signed}
 
     def live(self, now_us: int) -> dict[str, dict[str, int | tuple[int, ...]]]:
         counts: dict[str, int] = {}
@@ -85,6 +98,7 @@ def _seen(v: Sequence[int]) -> list[KpiRow]:
 class EofficeKpis(SourceKpis):
     source = "eoffice"
     domain = "eoffice"
+    drill_down = True
     families = (
         Family("issued", 2, _issued, LEVELS),
         Family("seen", 2, _seen, LEVELS),

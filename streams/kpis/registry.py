@@ -16,3 +16,8 @@ assert len({k.domain for k in KPIS.values()}) == len(KPIS), "one KPI domain per 
 def kpi_domains() -> list[str]:
     """The KPI topics' domains (`ioc.kpi.<domain>`), in registry order."""
     return [k.domain for k in KPIS.values()]
+
+
+def detail_sources() -> list[str]:
+    """Sources whose folds offer per-entity drill-down rows."""
+    return [k.source for k in KPIS.values() if k.drill_down]

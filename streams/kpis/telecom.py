@@ -28,6 +28,7 @@ QUARTER_US, DAY_US = 900_000_000, 86_400_000_000
 @dataclass
 class Site:
     inventory: dict[int, str] = field(default_factory=dict)              # valid_from -> commune
+    operator: str | None = None
     alarms: dict[str, tuple[int, int, bool]] = field(default_factory=dict)   # id -> (ts, state order, outage)
     # Counters summed per local day ([an instant of that day, count, nano-percent sum]): enough to
     # move them to another commune, at ~365 entries a year instead of ~35,000 counters.
@@ -55,6 +56,12 @@ class Site:
     def out(self) -> bool:
         return any(outage and state == STATE_ORDER["raised"] for _, state, outage in self.alarms.values())
 
+    @property
+    def out_since(self) -> int | None:
+        """When the earliest of the outage alarms still raised was raised."""
+        raised = [ts for ts, state, outage in self.alarms.values() if outage and state == STATE_ORDER["raised"]]
+        return min(raised) if raised else None
+
 
 class SiteFold(Fold):
     def __init__(self, units: UnitRegistry) -> None:
@@ -64,6 +71,9 @@ class SiteFold(Fold):
     def apply(self, record: dict[str, Any]) -> None:
         site = self.sites.setdefault(record["site_id"], Site())
         kind = record["kind"]
+        site.operator = record.get("operator") or site.operator
+        if kind != "pm":
+            self.changed.add(record["site_id"])
         if kind == "site":
             before = site.commune
             site.inventory[parse_valid_ts(record["valid_from"])] = record["commune"]
@@ -77,6 +87,14 @@ class SiteFold(Fold):
                 site.alarms[record["alarm_id"]] = (ts, state, outage)
         else:
             self._counter(site, parse_valid_ts(record["period_start"]), round(float(record["availability_pct"]) * NANO))
+
+    def entities(self) -> list[str]:
+        return list(self.sites)
+
+    def detail(self, entity: str) -> dict[str, Any]:
+        site = self.sites[entity]
+        return {"site_id": entity, "commune": site.commune, "operator": site.operator, "known": site.commune is not None,
+                "out": site.out, "out_since": site.out_since}
 
     def _counter(self, site: Site, start: int, value: int) -> None:
         if not site.first_time(start):
@@ -124,6 +142,7 @@ def _cutoff(v: Sequence[int]) -> list[KpiRow]:
 class TelecomKpis(SourceKpis):
     source = "telecom"
     domain = "telecom"
+    drill_down = True
     families = (
         Family("availability", 2, _availability, (COMMUNE, PROVINCE)),
         Family("sites_out", 1, lambda v: [("telecom.sites_out", v[0], None, None)], (COMMUNE, PROVINCE), live=True),

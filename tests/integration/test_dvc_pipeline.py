@@ -111,3 +111,19 @@ def test_restart_keeps_kpis_and_duplicates(pipeline: Pipeline) -> None:
     after = kpis(pipeline)
     assert after[("dvc.received", ds.A, "month", "2026-11")][0] == 5
     assert after[("dvc.received", ds.P, "year", "2026")][0] == 10
+
+
+def test_drill_down_lists_exactly_the_dossiers_behind_the_rates(pipeline: Pipeline) -> None:
+    late = pipeline.sql("SELECT unit, dossier, month, supplement_requests, supplement_days FROM late_dossiers "
+                        "ORDER BY dossier")
+    assert [(r["unit"], r["dossier"], r["month"], r["supplement_requests"]) for r in late] == [
+        (ds.A, "D3", "2026-11", 2, ), (ds.S, "D6", "2026-09", 0)]
+    overdue = pipeline.sql("SELECT unit, dossier FROM overdue_dossiers ORDER BY dossier")
+    assert [(r["unit"], r["dossier"]) for r in overdue] == [(ds.B, "D4"), (ds.S, "D9")]
+    d2 = pipeline.sql("SELECT supplement_s, on_time, end_at = due_at AS same FROM dvc_dossiers WHERE dossier = 'D2'")
+    assert d2[0]["supplement_s"] == 48 * 3600 and d2[0]["on_time"] is True
+    # the on-time rate's late count per unit and month equals the worklist's
+    rate = pipeline.sql("SELECT numerator, denominator FROM kpi_latest WHERE kpi = 'dvc.on_time_rate' "
+                        "AND unit = '03388' AND grain = 'month' AND period = '2026-11'")[0]
+    worklist = [r for r in late if r["unit"] == ds.A and r["month"] == "2026-11"]
+    assert rate["denominator"] - rate["numerator"] == len(worklist)

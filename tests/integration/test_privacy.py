@@ -13,7 +13,7 @@ from connectors.privacy import is_personal_id
 from connectors.registry import source_names
 from ioc import topics
 from ioc.client import call
-from streams.kpis.registry import kpi_domains
+from streams.kpis.registry import detail_sources, kpi_domains
 from tests import dvc_dataset as ds
 from tests.harness import Pipeline
 
@@ -70,7 +70,7 @@ def _structural(value: Any) -> bool:
 
 def _scan_topics(pipeline: Pipeline) -> list[str]:
     broker = call(f"{pipeline.url}/status")[1]["broker"]["address"]
-    specs = topics.catalogue(source_names(), kpi_domains(), 4)
+    specs = topics.catalogue(source_names(), kpi_domains(), 4, detail_sources())
 
     async def scan() -> list[str]:
         consumer = AIOKafkaConsumer(bootstrap_servers=broker, group_id=None, enable_auto_commit=False,

@@ -206,3 +206,17 @@ def test_no_raw_personal_id_anywhere_in_duckdb(pipeline: Pipeline) -> None:
     masked = pipeline.sql("SELECT count(*) AS n FROM dead_letters WHERE source = 'population' "
                           "AND reason = 'personal_id' AND record LIKE '%************%'")
     assert masked[0]["n"] == ds.reasons(ds.POP_BAD)["personal_id"]
+
+
+def test_drill_down_views_agree_with_the_live_kpis(pipeline: Pipeline) -> None:
+    """Every overdue document and every site out is listed, and nothing else."""
+    def live(kpi: str) -> dict[str, float]:
+        rows = pipeline.sql(f"SELECT unit, value FROM kpi_latest WHERE kpi = '{kpi}' AND value > 0")
+        return {r["unit"]: r["value"] for r in rows if r["unit"] != "12"}
+
+    docs = pipeline.sql("SELECT unit, count(*) AS n FROM overdue_documents GROUP BY unit")
+    assert {r["unit"]: r["n"] for r in docs} == live("eoffice.overdue_open") and docs
+    sites = pipeline.sql("SELECT commune, count(*) AS n FROM sites_out GROUP BY commune")
+    assert {r["commune"]: r["n"] for r in sites} == live("telecom.sites_out")
+    since = pipeline.sql("SELECT count(*) AS n FROM sites_out WHERE out_since IS NULL")
+    assert since[0]["n"] == 0

@@ -68,7 +68,7 @@ def test_redelivered_records_count_once() -> None:
 
 
 def _r(ts: int, status: int, due: int | None = 100, end: int | None = None) -> Rec:
-    return Rec(ts, status, ds.A, 1, False, False, False, False, False, False, 0, due, end, None)
+    return Rec(ts, status, ds.A, 1, False, False, False, False, False, False, 0, due, end, None, "1.001757")
 
 
 def test_supplement_time_is_subtracted() -> None:
@@ -84,7 +84,7 @@ def test_two_supplement_requests_are_late_even_without_due() -> None:
 
 def test_no_due_is_on_time_and_first_finishing_record_counts() -> None:
     done = outcome([_r(0, 2, None), _r(50, 10, None, end=60), _r(30, 9, None, end=30)])
-    assert done == (30, True, 30)
+    assert done is not None and (done.finished_at, done.on_time, done.processing_us) == (30, True, 30)
 
 
 def test_not_finished_has_no_outcome() -> None:
