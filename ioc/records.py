@@ -71,13 +71,16 @@ class KpiUpdate:
     numerator: float | int | None
     denominator: float | int | None
     updated_at: str
+    detail: dict[str, Any] | None = None   # an extension: the 766 index's groups and components
 
     @property
     def key(self) -> str:
         return f"{self.kpi}|{self.unit}|{self.grain}|{self.period}"
 
     def to_json(self) -> bytes:
-        return orjson.dumps({"kpi": self.kpi, "unit": self.unit, "unit_level": self.unit_level,
-                             "grain": self.grain, "period": self.period, "value": self.value,
-                             "numerator": self.numerator, "denominator": self.denominator,
-                             "updated_at": self.updated_at})
+        message = {"kpi": self.kpi, "unit": self.unit, "unit_level": self.unit_level, "grain": self.grain,
+                   "period": self.period, "value": self.value, "numerator": self.numerator,
+                   "denominator": self.denominator, "updated_at": self.updated_at}
+        if self.detail is not None:
+            message["detail"] = self.detail
+        return orjson.dumps(message)

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ioc.errors import ConfigError
+from ioc.index_rules import SuppliedFigures, load_rules, load_supplied
 from ioc.units import UnitRegistry, load_units
+from streams.kpis.index766 import Rules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "pipeline.toml"
@@ -57,6 +59,8 @@ class Settings:
     sink_batch_max: int
     sink_batch_wait_ms: int
     units: UnitRegistry = field(repr=False)
+    index_rules: Rules | None = field(default=None, repr=False)
+    supplied: SuppliedFigures = field(default_factory=lambda: SuppliedFigures(()), repr=False)
 
     @property
     def http_url(self) -> str:
@@ -121,6 +125,11 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
     tokens = i.table("tokens")
     token_map = {k: _token(v, f"{tokens.where}: {k}", problems) for k, v in tokens.data.items()}
     units = load_units(province_dir, problems) if province else None
+    x = top.table("index766")   # without it: the rules shipped with the project, no supplied figures
+    rules = load_rules(_resolve(root if "rules" in x.data else PROJECT_ROOT,
+                                x.get("rules", str, "config/index766/portal-2025.toml")), problems)
+    supplied = load_supplied(_resolve(root if "supplied" in x.data else PROJECT_ROOT,
+                                      x.get("supplied", str, "config/index766/supplied.toml")), rules, problems)
     settings = Settings(
         config_path=path, root=root, province_dir=province_dir, state_dir=state_dir, broker=broker,
         partitions=t.get("partitions", int, 4, lambda v: 1 <= v <= 256, "an integer 1..256"),
@@ -143,6 +152,7 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
         sink_batch_max=s.get("batch_max_records", int, 5000, lambda v: v >= 1, "a positive integer"),
         sink_batch_wait_ms=s.get("batch_max_wait_ms", int, 200, lambda v: v >= 1, "a positive integer"),
         units=units,  # type: ignore[arg-type]
+        index_rules=rules, supplied=supplied,
     )
     if settings.http_port == settings.query_port:
         problems.append(f"{path.name}: [http] port and [sink] query_port must differ")

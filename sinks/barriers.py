@@ -5,7 +5,7 @@ from collections import OrderedDict
 
 from connectors.registry import source_names
 from ioc import topics
-from streams.kpis.registry import KPIS
+from streams.kpis.registry import INDEX_DOMAIN, KPIS
 
 Arrival = tuple[str, int, int]   # topic, partition, sender
 
@@ -22,6 +22,8 @@ def expected_arrivals(partitions: int) -> frozenset[Arrival]:
             out |= {(kpi_topic, k, q) for k in range(partitions) for q in range(partitions)}
             if KPIS[source].drill_down:   # from each fold partition to each details partition
                 out |= {(topics.details(source), d, p) for d in range(partitions) for p in range(partitions)}
+    # the index stage: each index766 partition from each dvc KPI partition
+    out |= {(topics.kpi(INDEX_DOMAIN), k, q) for k in range(partitions) for q in range(partitions)}
     return frozenset(out)
 
 

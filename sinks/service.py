@@ -24,7 +24,7 @@ from ioc.settings import Settings
 from sinks.barriers import BarrierTracker, expected_arrivals
 from sinks.query import QueryServer
 from sinks.store import Batch, open_store, parse_kpi, write
-from streams.kpis.registry import KPIS, detail_sources
+from streams.kpis.registry import detail_sources, kpi_domains
 
 log = logging.getLogger(__name__)
 GROUP = "ioc-sink"
@@ -41,7 +41,7 @@ class SinkService:
         self._stop = asyncio.Event()
         self._raw = {topics.raw(s): s for s in source_names()}
         self._dlq = {topics.dead_letters(s) for s in source_names()}
-        self._kpi = {topics.kpi(k.domain) for k in KPIS.values()}
+        self._kpi = {topics.kpi(d) for d in kpi_domains()}
         self._details = {topics.details(s): s for s in detail_sources()}
         self.consumer: AIOKafkaConsumer | None = None
 
@@ -101,7 +101,10 @@ class SinkService:
             if r.key is not None and r.value:
                 batch.details.setdefault(self._details[topic], {})[r.key.decode()] = orjson.loads(r.value)
         elif r.key is not None:
-            batch.kpis[r.key.decode()] = parse_kpi(r.value) if r.value is not None else None
+            update = parse_kpi(r.value) if r.value is not None else None
+            batch.kpis[r.key.decode()] = update
+            if update is not None and "detail" in update:
+                batch.index766[(update["unit"], update["grain"], update["period"])] = update
 
     def _count(self, batch: Batch) -> None:
         self.batches += 1

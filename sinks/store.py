@@ -16,6 +16,7 @@ import orjson
 import pyarrow as pa
 
 from sinks.drilldown import create_drilldown, upsert_details
+from sinks.index766 import create_index766, write_index766
 from sinks.schema import create_schema, raw_table
 
 _KPI_COLS = ("kpi", "unit", "unit_level", "grain", "period", "value", "numerator", "denominator", "updated_at")
@@ -27,6 +28,7 @@ class Batch:
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
     kpis: dict[str, dict[str, Any] | None] = field(default_factory=dict)   # key -> update, None = retract
     details: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)   # source -> entity -> row
+    index766: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)   # unit/period -> total
 
     def __len__(self) -> int:
         return (sum(map(len, self.raw.values())) + len(self.dead_letters) + len(self.kpis)
@@ -39,6 +41,7 @@ def open_store(path: Path, timezone: str = "Asia/Ho_Chi_Minh") -> duckdb.DuckDBP
     con.execute("SET TimeZone = 'UTC'")
     create_schema(con)
     create_drilldown(con, timezone)
+    create_index766(con)
     return con
 
 
@@ -51,6 +54,8 @@ def write(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
         _write_kpis(con, batch.kpis)
         for source, rows in batch.details.items():
             upsert_details(con, source, rows)
+        if batch.index766:
+            write_index766(con, list(batch.index766.values()))
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

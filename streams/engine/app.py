@@ -13,6 +13,7 @@ from ioc.kafka import aiokafka_kwargs, bootstrap
 from ioc.settings import Settings
 from streams.engine.combine_stage import CombineStage
 from streams.engine.fold_stage import FoldStage
+from streams.engine.index_stage import IndexStage
 from streams.engine.messages import from_record
 from streams.engine.reader import PartitionReader
 from streams.engine.stage import PartitionedStage
@@ -80,6 +81,12 @@ def _wire(app: faust.App, settings: Settings) -> None:
         for stage in (fold, combine):
             _agent(app, stage, settings)
             stages.append(stage)
+
+    if settings.index_rules is not None:
+        index = IndexStage(settings.index_rules, settings.supplied, settings.units, settings.partitions, reader,
+                           assigned_of(topics.kpi("dvc")), send)
+        _agent(app, index, settings)
+        stages.append(index)
 
     @app.timer(interval=0.5)
     async def tick() -> None:

@@ -9,9 +9,9 @@ from ioc import topics
 from ioc.records import H_READY, H_SRC, KpiUpdate, barrier_headers, header, iso, now_utc
 from ioc.units import UnitRegistry
 from streams.engine.fold_stage import H_ORDER, Send, agg_text
-from streams.engine.messages import Msg, stable_partition
+from streams.engine.messages import Msg, stable_partition, unit_period
 from streams.engine.reader import PartitionReader
-from streams.engine.stage import PartitionedStage, Slot
+from streams.engine.stage import PartitionedStage, Slot, completed_barriers
 from streams.kpis.base import AggKey, KpiRow, SourceKpis
 from streams.kpis.combine import Combiner
 
@@ -54,12 +54,15 @@ class CombineStage(PartitionedStage[CombineState]):
     async def flush(self, partition: int, slot: Slot[CombineState], rebuilt: bool) -> None:
         updated_at = iso(now_utc())
         for key, rows, retracted in slot.state.combiner.drain():
+            # All KPIs of one unit and period share a partition (the key stays kpi|unit|grain|period
+            # for compaction): the index stage reads them together.
+            target = stable_partition(unit_period(key[1], key[2], key[3]), self.partitions)
             for row in rows:
                 update = self._update(key, row, updated_at)
-                await self.send(self.out, update.key.encode(), update.to_json(), None, [])
+                await self.send(self.out, update.key.encode(), update.to_json(), target, [])
                 self.emitted += 1
             for kpi in retracted:   # tombstone: the period has no base set any more
-                await self.send(self.out, f"{kpi}|{key[1]}|{key[2]}|{key[3]}".encode(), None, None, [])
+                await self.send(self.out, f"{kpi}|{key[1]}|{key[2]}|{key[3]}".encode(), None, target, [])
         await self._forward_barriers(partition, slot)
 
     def _update(self, key: AggKey, row: KpiRow, updated_at: str) -> KpiUpdate:
@@ -69,12 +72,7 @@ class CombineStage(PartitionedStage[CombineState]):
                          value, numerator, denominator, updated_at)
 
     async def _forward_barriers(self, partition: int, slot: Slot[CombineState]) -> None:
-        pending = slot.state.pending
-        for barrier_id, src in slot.barriers:
-            senders = pending.setdefault(barrier_id, set())
-            senders.add(src)
-            if len(senders) >= self.partitions:
-                del pending[barrier_id]
-                for k in range(self.partitions):
-                    await self.send(self.out, BARRIER_KEY, b"", k, barrier_headers(barrier_id, partition))
+        for barrier_id in completed_barriers(slot.state.pending, slot.barriers, self.partitions):
+            for k in range(self.partitions):
+                await self.send(self.out, BARRIER_KEY, b"", k, barrier_headers(barrier_id, partition))
         slot.barriers.clear()

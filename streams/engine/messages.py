@@ -21,3 +21,8 @@ def from_record(record: Any) -> Msg:
 def stable_partition(text: str, partitions: int) -> int:
     """A partition for an aggregate key that every worker computes alike."""
     return zlib.crc32(text.encode()) % partitions
+
+
+def unit_period(unit: str, grain: str, period: str) -> str:
+    """The partitioning key of KPI messages: every KPI of a unit and period in one partition."""
+    return f"{unit}|{grain}|{period}"

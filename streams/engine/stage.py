@@ -114,6 +114,19 @@ def _rebuild_one(stage: PartitionedStage[Any], partition: int, slot: Slot[Any], 
     slot.watermark = msg.offset + 1
 
 
+def completed_barriers(pending: dict[str, set[int]], arrivals: list[tuple[str, int]], senders: int) -> list[str]:
+    """Barriers that have now come from every one of `senders` upstream partitions (a stage with
+    several upstream senders forwards a barrier once, after all of them passed it)."""
+    done = []
+    for barrier_id, src in arrivals:
+        seen = pending.setdefault(barrier_id, set())
+        seen.add(src)
+        if len(seen) >= senders:
+            del pending[barrier_id]
+            done.append(barrier_id)
+    return done
+
+
 def _barrier(msg: Msg) -> tuple[str, int] | None:
     barrier = header(msg.headers, H_BARRIER)
     if barrier is None:

@@ -13,9 +13,12 @@ KPIS: dict[str, SourceKpis] = {k.source: k for k in (DvcKpis(), EofficeKpis(), P
 assert len({k.domain for k in KPIS.values()}) == len(KPIS), "one KPI domain per source"
 
 
+INDEX_DOMAIN = "index766"   # computed from the dvc KPIs by the index stage
+
+
 def kpi_domains() -> list[str]:
-    """The KPI topics' domains (`ioc.kpi.<domain>`), in registry order."""
-    return [k.domain for k in KPIS.values()]
+    """The KPI topics' domains (`ioc.kpi.<domain>`), in registry order, then the 766 index."""
+    return [k.domain for k in KPIS.values()] + [INDEX_DOMAIN]
 
 
 def detail_sources() -> list[str]:
