@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from ioc.errors import ConfigError
+from ioc.alert_rules import load_alert_rules
 from ioc.index_rules import SuppliedFigures, load_rules, load_supplied
 from ioc.units import UnitRegistry, load_units
+from streams.alerts import AlertRule
 from streams.kpis.index766 import Rules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +63,7 @@ class Settings:
     units: UnitRegistry = field(repr=False)
     index_rules: Rules | None = field(default=None, repr=False)
     supplied: SuppliedFigures = field(default_factory=lambda: SuppliedFigures(()), repr=False)
+    alert_rules: list[AlertRule] = field(default_factory=list, repr=False)
 
     @property
     def http_url(self) -> str:
@@ -130,6 +133,9 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
                                 x.get("rules", str, "config/index766/portal-2025.toml")), problems)
     supplied = load_supplied(_resolve(root if "supplied" in x.data else PROJECT_ROOT,
                                       x.get("supplied", str, "config/index766/supplied.toml")), rules, problems)
+    a = top.table("alerts")
+    alert_rules = load_alert_rules(_resolve(root if "rules" in a.data else PROJECT_ROOT,
+                                            a.get("rules", str, "config/alerts.toml")), catalogue_kpis(rules), problems)
     settings = Settings(
         config_path=path, root=root, province_dir=province_dir, state_dir=state_dir, broker=broker,
         partitions=t.get("partitions", int, 4, lambda v: 1 <= v <= 256, "an integer 1..256"),
@@ -152,13 +158,26 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
         sink_batch_max=s.get("batch_max_records", int, 5000, lambda v: v >= 1, "a positive integer"),
         sink_batch_wait_ms=s.get("batch_max_wait_ms", int, 200, lambda v: v >= 1, "a positive integer"),
         units=units,  # type: ignore[arg-type]
-        index_rules=rules, supplied=supplied,
+        index_rules=rules, supplied=supplied, alert_rules=alert_rules,
     )
     if settings.http_port == settings.query_port:
         problems.append(f"{path.name}: [http] port and [sink] query_port must differ")
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+def catalogue_kpis(rules: Rules | None) -> set[str]:
+    """Every KPI name the pipeline emits (alert rules may watch any of them)."""
+    from streams.kpis.registry import KPIS
+    names = {row[0] for k in KPIS.values() for f in k.families for row in f.kpis(_zeros(f))}
+    if rules is not None:
+        names |= {"index766.total"} | {f"index766.group.{g.code}" for g in rules.groups}
+    return names
+
+
+def _zeros(family: Any) -> list[Any]:
+    return [] if family.samples else [0] * family.size
 
 
 def _resolve(base: Path, value: str) -> Path:

@@ -9,21 +9,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from connectors.registry import source_names
 from ioc import topics
 from ioc.kafka import aiokafka_kwargs
 from ioc.records import H_BARRIER, H_EVENT, H_ID, H_RECEIVED, H_SRC, header
 from ioc.settings import Settings
+from sinks.alerting import Alerting
+from sinks.alerting import message as alert_message
+from sinks.alerting import store as store_alerts
 from sinks.barriers import BarrierTracker, expected_arrivals
 from sinks.query import QueryServer
 from sinks.store import Batch, open_store, parse_kpi, write
+from streams.alerts import Transition
 from streams.kpis.registry import detail_sources, kpi_domains
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,10 @@ class SinkService:
         self._kpi = {topics.kpi(d) for d in kpi_domains()}
         self._details = {topics.details(s): s for s in detail_sources()}
         self.consumer: AIOKafkaConsumer | None = None
+        self.producer: AIOKafkaProducer | None = None
+        self.alerting = Alerting(settings.alert_rules, settings.units)
+        self.alerting.restore(self.con)
+        self._ticked = 0.0
 
     async def run(self) -> None:
         server = QueryServer(self)
@@ -53,10 +62,16 @@ class SinkService:
             enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=50,
             session_timeout_ms=6000, heartbeat_interval_ms=1000, max_partition_fetch_bytes=16 << 20)
         await self.consumer.start()
+        self.producer = AIOKafkaProducer(**aiokafka_kwargs(self.settings.broker), acks="all")
+        await self.producer.start()
         try:
             while not self._stop.is_set():
                 await self._step()
+                if time.monotonic() - self._ticked >= 1.0:
+                    self._ticked = time.monotonic()
+                    await self._alerts(self.alerting.tick())
         finally:
+            await self.producer.stop()
             await self.consumer.stop()
             await server.stop()
             self.con.close()
@@ -81,9 +96,21 @@ class SinkService:
         if len(batch):
             await asyncio.to_thread(write, self.con, batch)
             self._count(batch)
+            await self._alerts(self.alerting.observe_batch(batch.kpis, [d["source"] for d in batch.dead_letters]))
         await self.consumer.commit()
         for barrier_id, arrival in arrivals:
             self.barriers.arrived(barrier_id, arrival)
+
+    async def _alerts(self, transitions: list[Transition]) -> None:
+        """Store the raise/clear events, then publish them (a restart knows what is open)."""
+        if not transitions:
+            return
+        events = await asyncio.to_thread(store_alerts, self.con, self.alerting.rows(transitions))
+        assert self.producer is not None
+        for event in events:
+            key, value = alert_message(event)
+            await self.producer.send_and_wait(topics.alerts(), value, key=key)
+            self.written["alerts"] += 1
 
     def _collect(self, batch: Batch, topic: str, r: Any) -> None:
         if topic in self._raw:

@@ -15,6 +15,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from sinks.alerting import create_alerts
 from sinks.drilldown import create_drilldown, upsert_details
 from sinks.index766 import create_index766, write_index766
 from sinks.schema import create_schema, raw_table
@@ -42,6 +43,7 @@ def open_store(path: Path, timezone: str = "Asia/Ho_Chi_Minh") -> duckdb.DuckDBP
     create_schema(con)
     create_drilldown(con, timezone)
     create_index766(con)
+    create_alerts(con)
     return con
 
 
