@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install run demo test test-unit test-integration bench clean
+.PHONY: help install run demo promtool test test-unit test-integration bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,7 +24,10 @@ run: $(STAMP) ## start the whole pipeline on the embedded broker (Ctrl-C stops i
 demo: $(STAMP) ## a demo pipeline fed by the record simulator, own state in var/demo (Ctrl-C stops both)
 	exec $(VENV)/bin/ioc simulate --with-pipeline $(DEMO_ARGS)
 
-test: $(STAMP) ## unit tests, then the integration suite on the real embedded broker
+promtool: ## Debian's prometheus package, for `promtool check/test rules`
+	@command -v promtool >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus; }
+
+test: $(STAMP) promtool ## unit tests, then the integration suite on the real embedded broker
 	$(VENV)/bin/pytest -q tests
 
 test-unit: $(STAMP) ## pure-function tests only

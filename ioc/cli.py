@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     sq.add_argument("query")
     sq.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sq.set_defaults(handler=_sql)
+    al = sub.add_parser("alerts", help="the alert rules of the configuration")
+    al.add_argument("format", choices=("prometheus",), help="prometheus: print them as a Prometheus rule file")
+    al.set_defaults(handler=_alerts)
     from ioc.simulator.run import add_arguments
     sim = sub.add_parser("simulate", help="send realistic simulated records of every source (demo data)")
     add_arguments(sim)
@@ -69,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     from ioc.supervisor import run_pipeline
     return run_pipeline(settings)
+
+
+def _alerts(settings: Settings, args: argparse.Namespace) -> int:
+    from ioc.prometheus_rules import rule_file
+    sys.stdout.write(rule_file(settings.alert_rules))
+    return 0
 
 
 def _simulate(settings: Settings, args: argparse.Namespace) -> int:

@@ -136,11 +136,12 @@ class Gateway:
             await asyncio.sleep(every_s)
             if not self.journal.size or not self.accepting:
                 continue
-            position = self.journal.end
+            position, started = self.journal.end, time.perf_counter()
             try:
                 barrier = await self.inject_barrier()
                 await self.await_barrier(barrier, timeout_s=60)
                 self.journal.archived_up_to(position)
+                self.metrics.pipeline_latency.observe(time.perf_counter() - started)
             except (PublishError, TimeoutError, aiohttp.ClientError):
                 continue   # the broker or the sink is down: keep everything, try again later
 
@@ -215,4 +216,14 @@ class Gateway:
         self.metrics.worker_up.set(sum(1 for w in health["workers"] if w["alive"]))
         self.metrics.sink_up.set(1 if health["sink"]["alive"] else 0)
         await self.consumer_lag()
-        return web.Response(body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        body = generate_latest(self.registry) + await self._sink_metrics()
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def _sink_metrics(self) -> bytes:
+        """The sink's page (KPI gauges, open alerts, DuckDB health); empty while it is down."""
+        assert self._session is not None
+        try:
+            async with self._session.get(self.sink_url + "/metrics") as resp:
+                return await resp.read() if resp.status == 200 else b""
+        except aiohttp.ClientError:
+            return b""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import orjson
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 if TYPE_CHECKING:
     from sinks.service import SinkService
@@ -47,7 +48,7 @@ class QueryServer:
         self.service = service
         app = web.Application(client_max_size=1 << 20)
         app.add_routes([web.post("/sql", self.sql), web.get("/stats", self.stats),
-                        web.get("/barriers/{barrier_id}", self.barrier)])
+                        web.get("/barriers/{barrier_id}", self.barrier), web.get("/metrics", self.metrics)])
         self._runner = web.AppRunner(app, access_log=None)
 
     async def start(self, port: int) -> None:
@@ -68,6 +69,10 @@ class QueryServer:
     async def stats(self, request: web.Request) -> web.Response:
         return _json({"written": dict(self.service.written), "batches": self.service.batches,
                       "lag": await self.service.lag()})
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        text = await asyncio.to_thread(generate_latest, self.service.metrics.registry)
+        return web.Response(body=text, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def barrier(self, request: web.Request) -> web.Response:
         barrier_id = request.match_info["barrier_id"]

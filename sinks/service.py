@@ -26,6 +26,7 @@ from sinks.alerting import Alerting
 from sinks.alerting import message as alert_message
 from sinks.alerting import store as store_alerts
 from sinks.barriers import BarrierTracker, expected_arrivals
+from sinks.metrics import SinkMetrics
 from sinks.query import QueryServer
 from sinks.store import Batch, open_store, parse_kpi, write
 from streams.alerts import Transition
@@ -52,6 +53,7 @@ class SinkService:
         self.producer: AIOKafkaProducer | None = None
         self.alerting = Alerting(settings.alert_rules, settings.units)
         self.alerting.restore(self.con)
+        self.metrics = SinkMetrics(self)
         self._ticked = 0.0
 
     async def run(self) -> None:
@@ -94,7 +96,9 @@ class SinkService:
                 else:
                     self._collect(batch, tp.topic, r)
         if len(batch):
+            started = time.monotonic()
             await asyncio.to_thread(write, self.con, batch)
+            self.metrics.batch_seconds.observe(time.monotonic() - started)
             self._count(batch)
             await self._alerts(self.alerting.observe_batch(batch.kpis, [d["source"] for d in batch.dead_letters]))
         await self.consumer.commit()
@@ -135,10 +139,16 @@ class SinkService:
 
     def _count(self, batch: Batch) -> None:
         self.batches += 1
+        now = time.time()
         for source, rows in batch.raw.items():
             self.written[f"raw.{source}"] += len(rows)
+            for row in rows:
+                self.metrics.archive_latency.observe(max(0.0, now - row["received_at"].timestamp()))
         self.written["dead_letters"] += len(batch.dead_letters)
         self.written["kpi_updates"] += len(batch.kpis)
+        for kind in ("dead_letters", "kpi_updates"):
+            self.metrics.rows.labels(kind).inc(len(batch.dead_letters) if kind == "dead_letters" else len(batch.kpis))
+        self.metrics.rows.labels("raw").inc(sum(map(len, batch.raw.values())))
         for source, rows in batch.details.items():
             self.written[f"details.{source}"] += len(rows)
 
