@@ -73,9 +73,12 @@ class SinkService:
                     self._ticked = time.monotonic()
                     await self._alerts(self.alerting.tick())
         finally:
-            await self.producer.stop()
-            await self.consumer.stop()
-            await server.stop()
+            # Bounded: when the broker died with the supervisor, the clients cannot say goodbye.
+            for closing in (self.producer.stop(), self.consumer.stop(), server.stop()):
+                try:
+                    await asyncio.wait_for(closing, timeout=5)
+                except (asyncio.TimeoutError, Exception) as exc:   # noqa: BLE001 - stopping anyway
+                    log.warning("while stopping: %s", exc or type(exc).__name__)
             self.con.close()
 
     def stop(self) -> None:
@@ -171,8 +174,20 @@ def run_sink(settings: Settings) -> None:
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+
+        def stop() -> None:
+            service.stop()
+            # A step blocked on a dead broker (a commit waits for its coordinator) never returns:
+            # after a grace period, cancel it; nothing is lost (offsets commit after DuckDB).
+            loop.call_later(5, task.cancel)
+
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
-            loop.add_signal_handler(sig, service.stop)
-        await service.run()
+            loop.add_signal_handler(sig, stop)
+        try:
+            await service.run()
+        except asyncio.CancelledError:
+            log.warning("stopped without a broker to say goodbye to")
 
     asyncio.run(main())

@@ -44,6 +44,16 @@ def test_cli_ingest_of_a_json_array_file(pipeline: Pipeline, tmp_path: Path) -> 
     csv_out = pipeline.cli("sql", "SELECT value FROM kpi_latest WHERE kpi='dvc.received' AND unit='03408' "
                                   "AND grain='day' AND period='2026-11-21'", "--format", "csv")
     assert csv_out.stdout.splitlines() == ["value", "12.0"]
+    deadline = time.monotonic() + 30   # the gateway measures a marker's round trip while records flow
+    while "ioc_pipeline_latency_seconds_count 0.0" in _metrics(pipeline) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    text = _metrics(pipeline)
+    assert "ioc_pipeline_latency_seconds_count 0.0" not in text and "ioc_sink_archive_latency_seconds_count" in text
+
+
+def _metrics(pipeline: Pipeline) -> str:
+    import urllib.request
+    return urllib.request.urlopen(f"{pipeline.url}/metrics").read().decode()
 
 
 def test_status_shows_counts_and_metrics_are_exposed(pipeline: Pipeline) -> None:
@@ -55,6 +65,9 @@ def test_status_shows_counts_and_metrics_are_exposed(pipeline: Pipeline) -> None
     text = urllib.request.urlopen(f"{pipeline.url}/metrics").read().decode()
     assert 'ioc_ingest_records_total{outcome="accepted",source="dvc"}' in text
     assert "ioc_workers_up 1.0" in text
+    # the sink's part: live KPI gauges for every unit, open alerts, DuckDB health
+    assert 'ioc_kpi_value{grain="live",kpi="dvc.overdue_open",unit="03388",unit_level="commune"}' in text
+    assert "# TYPE ioc_alerts_open gauge" in text and "# TYPE ioc_sink_batch_seconds histogram" in text
 
 
 def test_sigterm_to_the_group_leaves_nothing_behind(tmp_path: Path) -> None:
