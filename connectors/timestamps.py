@@ -40,6 +40,3 @@ def parse_valid_ts(text: str) -> int:
         raise ValueError(f"not a timestamp with an offset: {text!r}")
     return value
 
-
-def to_datetime(epoch_us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=epoch_us)

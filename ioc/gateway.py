@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from connectors.dedup import IdentityIndex
 from connectors.ingest import IngestResult, build_validators
-from connectors.publisher import Outgoing, Publisher, PublishError
+from connectors.publisher import Publisher, PublishError
 from connectors.registry import SOURCES
 from ioc import topics
 from ioc.journal import Journal

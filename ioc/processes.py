@@ -9,7 +9,6 @@ SIGKILL for the memory-only broker). If the supervisor dies, the kernel signals 
 from __future__ import annotations
 
 import ctypes
-import os
 import signal
 import subprocess
 import time
@@ -64,6 +63,3 @@ class Child:
             assert self.proc is not None
             self.proc.kill()
             self.proc.wait()
-
-    def environ(self) -> dict[str, str]:
-        return dict(self.env or os.environ)

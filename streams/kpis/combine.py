@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ioc.periods import LIVE
 from ioc.units import UnitRegistry
 from streams.kpis.base import AggKey, KpiRow, SourceKpis, Vector, live_key
 
@@ -92,6 +91,3 @@ class Combiner:
                          if self.owns(k := live_key(family.name, u.code))]
         return keys
 
-
-def is_live(key: AggKey) -> bool:
-    return key[2] == LIVE

@@ -15,7 +15,8 @@ from typing import Any, NamedTuple, Sequence
 
 from connectors.timestamps import parse_valid_ts
 from ioc.units import AGENCY, COMMUNE, PROVINCE, UnitRegistry
-from streams.kpis.base import EntityViews, Family, Fold, KpiRow, Share, SourceKpis, ratio, share
+from streams.kpis.base import Family, Fold, KpiRow, Share, SourceKpis, ratio, share
+from streams.kpis.record_set import RecordSetFold
 
 TERMINAL = frozenset({3, 7, 8, 9, 10})
 FINISHED = frozenset({9, 10})
@@ -96,33 +97,23 @@ def shares(records: Sequence[Rec]) -> tuple[str, dict[str, Share]]:
     }
 
 
-class DossierFold(Fold):
-    def __init__(self, units: UnitRegistry) -> None:
-        super().__init__(units)
-        self.dossiers: dict[str, dict[tuple[int, int], Rec]] = {}
-        self.views = EntityViews(self.partials, units)
-        self.open_due: dict[str, tuple[str, int]] = {}   # dossier -> (unit, due) while not terminal
+class DossierFold(RecordSetFold):
+    def entity_of(self, record: dict[str, Any]) -> str:
+        return record["MaHoSo"]
 
-    def apply(self, record: dict[str, Any]) -> None:
+    def slim(self, record: dict[str, Any]) -> tuple[tuple[int, int], Rec]:
         rec = slim(record)
-        dossier_id = record["MaHoSo"]
-        records = self.dossiers.setdefault(dossier_id, {})
-        if (rec.status, rec.ts) in records:
-            return   # the same identity again: the first copy won
-        records[(rec.status, rec.ts)] = rec
-        self.views.move(dossier_id, *shares(list(records.values())))
-        latest = max(records.values())
-        if latest.status not in TERMINAL and latest.due is not None:
-            self.open_due[dossier_id] = (latest.unit, latest.due)
-        else:
-            self.open_due.pop(dossier_id, None)
-        self.changed.add(dossier_id)
+        return (rec.status, rec.ts), rec
 
-    def entities(self) -> list[str]:
-        return list(self.dossiers)
+    def shares(self, records: Sequence[Rec]) -> tuple[str, dict[str, Share]]:
+        return shares(records)
+
+    def open_until(self, records: Sequence[Rec]) -> tuple[str, int] | None:
+        latest = max(records)
+        return (latest.unit, latest.due) if latest.status not in TERMINAL and latest.due is not None else None
 
     def detail(self, entity: str) -> dict[str, Any]:
-        records = list(self.dossiers[entity].values())
+        records = self.records(entity)
         latest, done = max(records), outcome(records)
         return {"dossier": entity, "unit": latest.unit, "procedure": latest.procedure, "channel": latest.channel,
                 "status": latest.status, "received_at": latest.received, "due_at": latest.due,
@@ -130,15 +121,6 @@ class DossierFold(Fold):
                 "supplement_s": done.supplement_us / 1e6 if done else None,
                 "supplement_requests": len({r.ts for r in records if r.status == SUPPLEMENT_REQUESTED}),
                 "on_time": done.on_time if done else None}
-
-    def live(self, now_us: int) -> dict[str, dict[str, int]]:
-        counts: dict[str, int] = {}
-        for unit, due in self.open_due.values():
-            if due < now_us:
-                counts[unit] = counts.get(unit, 0) + 1
-        province = self.units.province.code
-        counts[province] = sum(counts.values())
-        return {"overdue": counts}
 
 
 def _received(v: Sequence[int]) -> list[KpiRow]:

@@ -11,7 +11,8 @@ from typing import Any, NamedTuple, Sequence
 
 from connectors.timestamps import parse_valid_ts
 from ioc.units import AGENCY, COMMUNE, PROVINCE, UnitRegistry
-from streams.kpis.base import EntityViews, Family, Fold, KpiRow, Share, SourceKpis, ratio, share
+from streams.kpis.base import Family, Fold, KpiRow, Share, SourceKpis, ratio, share
+from streams.kpis.record_set import RecordSetFold
 
 LEVELS = (COMMUNE, AGENCY, PROVINCE)
 CLOSED = frozenset({"completed", "rejected", "recalled"})
@@ -41,48 +42,30 @@ def shares(records: Sequence[DocRec]) -> tuple[str, dict[str, Share]]:
                          "seen": share(first.ts, 1, latest.electronic)}
 
 
-class DocumentFold(Fold):
-    def __init__(self, units: UnitRegistry) -> None:
-        super().__init__(units)
-        self.docs: dict[str, dict[tuple[int, str], DocRec]] = {}
-        self.views = EntityViews(self.partials, units)
-        self.open_deadline: dict[str, tuple[str, int]] = {}   # incoming, not closed, with a deadline
+class DocumentFold(RecordSetFold):
+    def entity_of(self, record: dict[str, Any]) -> str:
+        return record["doc_id"]
 
-    def apply(self, record: dict[str, Any]) -> None:
+    def slim(self, record: dict[str, Any]) -> tuple[tuple[int, str], DocRec]:
         rec = slim(record)
-        doc_id = record["doc_id"]
-        records = self.docs.setdefault(doc_id, {})
-        if (rec.ts, rec.status) in records:
-            return
-        records[(rec.ts, rec.status)] = rec
-        self.views.move(doc_id, *shares(list(records.values())))
-        latest = max(records.values())
-        closed = any(r.status in CLOSED for r in records.values())
-        if not latest.outgoing and not closed and latest.deadline is not None:
-            self.open_deadline[doc_id] = (latest.unit, latest.deadline)
-        else:
-            self.open_deadline.pop(doc_id, None)
-        self.changed.add(doc_id)
+        return (rec.ts, rec.status), rec
 
-    def entities(self) -> list[str]:
-        return list(self.docs)
+    def shares(self, records: Sequence[DocRec]) -> tuple[str, dict[str, Share]]:
+        return shares(records)
+
+    def open_until(self, records: Sequence[DocRec]) -> tuple[str, int] | None:
+        latest = max(records)
+        closed = any(r.status in CLOSED for r in records)
+        return None if latest.outgoing or closed or latest.deadline is None else (latest.unit, latest.deadline)
 
     def detail(self, entity: str) -> dict[str, Any]:
-        records = list(self.docs[entity].values())
+        records = self.records(entity)
         latest = max(records)
         issued = min((r.ts for r in records if r.status == "issued"), default=None)
         return {"doc_id": entity, "unit": latest.unit, "direction": "outgoing" if latest.outgoing else "incoming",
                 "status": latest.status, "first_seen": min(records).ts, "issued_at": issued,
                 "deadline": latest.deadline, "closed": any(r.status in CLOSED for r in records),
                 "electronic": latest.electronic, "signed": latest.signed}
-
-    def live(self, now_us: int) -> dict[str, dict[str, int | tuple[int, ...]]]:
-        counts: dict[str, int] = {}
-        for unit, deadline in self.open_deadline.values():
-            if deadline < now_us:
-                counts[unit] = counts.get(unit, 0) + 1
-        counts[self.units.province.code] = sum(counts.values())
-        return {"overdue": dict(counts)}
 
 
 def _issued(v: Sequence[int]) -> list[KpiRow]:

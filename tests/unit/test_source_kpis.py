@@ -11,7 +11,6 @@ import math
 import random
 import re
 import zlib
-from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
 
