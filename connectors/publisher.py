@@ -61,7 +61,7 @@ class Publisher:
             for f in futures:
                 f.get(timeout=timeout_s)
         except KafkaError as exc:
-            raise PublishError(str(exc)) from exc
+            raise PublishError(str(exc), [False] * len(targets)) from exc
 
     def close(self, timeout_s: float = 10) -> None:
         self._producer.close(timeout=timeout_s)

@@ -11,9 +11,9 @@ from connectors.registry import source_names
 from ioc import topics
 from ioc.kafka import aiokafka_kwargs
 from ioc.settings import BrokerSettings
+from ioc.topics import KPI_GROUP, SINK_GROUP
 from streams.kpis.registry import KPIS, detail_sources, kpi_domains
 
-KPI_GROUP, SINK_GROUP = "ioc-kpi", "ioc-sink"
 
 
 def group_topics() -> dict[str, list[str]]:

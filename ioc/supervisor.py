@@ -29,7 +29,6 @@ from ioc.records import H_ID, header
 from ioc.restore import restore
 from ioc.settings import Settings
 from ioc.tokens import load_tokens
-from streams.kpis.registry import detail_sources, kpi_domains
 
 log = logging.getLogger("ioc")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -55,7 +54,7 @@ class Supervisor:
             self.broker = EmbeddedBroker(self.logs / "broker.log")
             os.environ[BOOTSTRAP_ENV] = self.broker.start()
             log.info("embedded broker (Tansu, memory only) on %s", self.broker.address)
-        specs = topics.catalogue(source_names(), kpi_domains(), s.partitions, detail_sources())
+        specs = topics.pipeline_topics(s.partitions)
         await ensure_topics(s.broker, specs, s.replication_factor)
         empty = {t for t in map(topics.raw, source_names()) if await topic_is_empty(s.broker, t, s.partitions)}
         publisher = Publisher(s.broker)   # the gateway owns it from here on
@@ -161,8 +160,7 @@ class Supervisor:
             for child in self.children:
                 await asyncio.to_thread(child.kill)   # their state is rebuilt from the new log
             self.broker.start()
-            await ensure_topics(s.broker, topics.catalogue(source_names(), kpi_domains(), s.partitions, detail_sources()),
-                                s.replication_factor)
+            await ensure_topics(s.broker, topics.pipeline_topics(s.partitions), s.replication_factor)
             self.gateway.replace_publisher(Publisher(s.broker))
             archived = IdentityIndex()
             all_raw = {topics.raw(src) for src in source_names()}
@@ -223,6 +221,7 @@ def run_pipeline(settings: Settings) -> int:
 def banner(settings: Settings) -> str:
     return (f"IOC pipeline running: {settings.http_url}  (province {settings.units.province.name_vi}, "
             f"{len(settings.units.units) - 1} units; DuckDB {settings.duckdb_path})\n"
+            f"  {settings.http_url}/ops/   the operations screens (Tiếng Việt | English)\n"
             f"  .venv/bin/ioc ingest dvc FILE      send records\n"
             f"  .venv/bin/ioc status --wait-idle   wait until DuckDB reflects them\n"
             f"  .venv/bin/ioc sql \"SELECT * FROM kpi_latest\"\n"

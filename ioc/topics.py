@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _FOREVER = "-1"
+KPI_GROUP = "ioc-kpi"    # the KPI workers' Faust app id, which is their consumer group
+SINK_GROUP = "ioc-sink"
 
 
 @dataclass(frozen=True)
@@ -65,3 +67,17 @@ def catalogue(sources: list[str], kpi_domains: list[str], partitions: int,
     specs += [TopicSpec(kpi(d), partitions, compacted=True) for d in kpi_domains]
     specs.append(TopicSpec(alerts(), 1))
     return specs
+
+
+def faust_leader() -> str:
+    """Faust's assignor topic: the workers subscribe to it, and with topic_allow_declare=False
+    (all topics come from this catalogue) Faust never creates it itself."""
+    return f"{KPI_GROUP}-__assignor-__leader"
+
+
+def pipeline_topics(partitions: int) -> list[TopicSpec]:
+    """Every topic of this pipeline's sources and KPIs, as `ioc run` and `ioc topics create` make them."""
+    from connectors.registry import source_names   # the registries import this module
+    from streams.kpis.registry import detail_sources, kpi_domains
+    specs = catalogue(source_names(), kpi_domains(), partitions, detail_sources())
+    return specs + [TopicSpec(faust_leader(), 1)]

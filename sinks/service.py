@@ -33,7 +33,6 @@ from streams.alerts import Transition
 from streams.kpis.registry import detail_sources, kpi_domains
 
 log = logging.getLogger(__name__)
-GROUP = "ioc-sink"
 
 
 class SinkService:
@@ -60,7 +59,7 @@ class SinkService:
         server = QueryServer(self)
         await server.start(self.settings.query_port)
         self.consumer = AIOKafkaConsumer(
-            *self._raw, *self._dlq, *self._kpi, *self._details, **aiokafka_kwargs(self.settings.broker), group_id=GROUP,
+            *self._raw, *self._dlq, *self._kpi, *self._details, **aiokafka_kwargs(self.settings.broker), group_id=topics.SINK_GROUP,
             enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=50,
             session_timeout_ms=6000, heartbeat_interval_ms=1000, max_partition_fetch_bytes=16 << 20)
         await self.consumer.start()

@@ -27,7 +27,12 @@ def free_port() -> int:
 class Pipeline:
     """One pipeline on its own ports and state folder; `stop()` then `start()` is a restart."""
 
-    def __init__(self, workdir: Path, extra_config: str = "") -> None:
+    def __init__(self, workdir: Path, extra_config: str = "", *, workers: int | None = None,
+                 province: str = "lai-chau") -> None:
+        """`extra_config` is appended after the [ingest] table, so it should open its own tables;
+        `workers` writes a whole `[workers]` table (do not repeat it in `extra_config`); `province`
+        is a folder of the project's config/provinces (all of them are copied into the pipeline's
+        own config folder)."""
         self.workdir = workdir
         self.port, self.query_port = free_port(), free_port()
         config_dir = workdir / "config"
@@ -35,8 +40,9 @@ class Pipeline:
         provinces = config_dir / "provinces"
         if not provinces.exists():
             shutil.copytree(ROOT / "config" / "provinces", provinces)
+        tables = f"[workers]\ncount = {workers}\n" if workers is not None else ""
         self.config = config_dir / "pipeline.toml"
-        self.config.write_text(f"""province = "lai-chau"
+        self.config.write_text(f"""province = "{province}"
 state_dir = "{workdir / 'var'}"
 [http]
 port = {self.port}
@@ -45,7 +51,7 @@ query_port = {self.query_port}
 [ingest]
 pseudonym_key = "generate"
 {extra_config}
-""")
+{tables}""")
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = workdir / "run.log"
 
@@ -62,10 +68,12 @@ pseudonym_key = "generate"
             if self.proc.poll() is not None:
                 raise RuntimeError(f"pipeline exited: {self.log.read_text()[-3000:]}")
             try:
-                if call(f"{self.url}/status", timeout=5)[0] == 200:
+                code, status = call(f"{self.url}/status", timeout=5)
+                if code == 200 and status.get("ready"):
                     return
             except PipelineUnavailable:
-                time.sleep(0.3)
+                pass
+            time.sleep(0.3)
         raise RuntimeError("pipeline did not start")
 
     def stop(self, timeout_s: float = 90) -> int:
@@ -83,7 +91,7 @@ pseudonym_key = "generate"
             self.proc = None
 
     def group_processes(self, pgid: int) -> list[str]:
-        out = subprocess.run(["ps", "-eo", "pid=,pgid=,args="], capture_output=True, text=True).stdout
+        out = subprocess.run(["ps", "-ww", "-eo", "pid=,pgid=,args="], capture_output=True, text=True).stdout
         return [line for line in out.splitlines() if line.split()[1] == str(pgid)]
 
     def token(self, source: str) -> str:
@@ -98,6 +106,12 @@ pseudonym_key = "generate"
         code = subprocess.run([sys.executable, "-m", "ioc.cli", "--config", str(self.config), "status",
                                "--wait-idle", "--timeout", str(timeout_s)], cwd=ROOT).returncode
         assert code == 0, "pipeline did not become idle"
+
+    def status(self) -> dict[str, Any]:
+        """The JSON behind `ioc status` (workers with their pids, sink counters, lag)."""
+        code, answer = call(f"{self.url}/status")
+        assert code == 200, answer
+        return answer
 
     def sql(self, query: str) -> list[dict[str, Any]]:
         code, answer = call(f"{self.url}/sql", "POST", orjson.dumps({"query": query}))

@@ -20,7 +20,6 @@ from streams.engine.stage import PartitionedStage
 from streams.kpis.registry import KPIS
 
 log = logging.getLogger(__name__)
-APP_ID = "ioc-kpi"
 
 
 def _patch_fetch_wait(ms: int) -> None:
@@ -52,7 +51,7 @@ def create_app(settings: Settings) -> faust.App:
     _patch_fetch_wait(settings.fetch_max_wait_ms)
     servers = ";".join(bootstrap(settings.broker).split(","))
     app = faust.App(
-        APP_ID, broker=f"kafka://{servers}", broker_credentials=_credentials(settings),
+        topics.KPI_GROUP, broker=f"kafka://{servers}", broker_credentials=_credentials(settings),
         store="memory://", topic_partitions=settings.partitions, topic_allow_declare=False,
         broker_session_timeout=6, broker_heartbeat_interval=1, broker_request_timeout=30,
         consumer_auto_offset_reset="earliest", table_standby_replicas=0, web_enabled=False,
