@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("simulate", help="send realistic simulated records of every source (demo data)")
     add_arguments(sim)
     sim.set_defaults(handler=_simulate)
+    from ioc import topics_cli
+    tp = sub.add_parser("topics", help="the topic catalogue on an Apache Kafka cluster: plan | create")
+    topics_cli.add_arguments(tp)
+    tp.set_defaults(handler=topics_cli.main)
     return p
 
 

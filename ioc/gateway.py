@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from typing import Any, Callable
@@ -23,6 +24,10 @@ from ioc.ratelimit import TokenBucket
 from ioc.records import barrier_headers, now_utc
 from ioc.settings import Settings
 from ioc.tokens import authorize, load_pseudonym_key
+from ioc.web import add_routes as add_screen_routes
+
+
+log = logging.getLogger(__name__)
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -51,6 +56,7 @@ class Gateway:
             web.post("/ingest/{source}", self.ingest), web.get("/metrics", self.metrics_page),
             web.get("/status", self.status), web.post("/sql", self.sql), web.post("/barrier", self.new_barrier),
             web.get("/barrier/{barrier_id}", self.barrier_state)])
+        add_screen_routes(self.app, self)   # the ops screens (ioc/web): /ops/, live events, history
         self._runner = web.AppRunner(self.app, access_log=None)
         self.lag_probe = LagProbe(settings.broker, settings.partitions)
 
@@ -142,7 +148,8 @@ class Gateway:
                 await self.await_barrier(barrier, timeout_s=60)
                 self.journal.archived_up_to(position)
                 self.metrics.pipeline_latency.observe(time.perf_counter() - started)
-            except (PublishError, TimeoutError, aiohttp.ClientError):
+            except Exception as exc:   # noqa: BLE001 - this loop must outlive any failure
+                log.info("journal not confirmed yet (%s): keeping it, trying again", type(exc).__name__)
                 continue   # the broker or the sink is down: keep everything, try again later
 
     async def await_barrier(self, barrier: str, timeout_s: float) -> None:

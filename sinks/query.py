@@ -38,6 +38,19 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int = MAX_ROWS
         cursor.close()
 
 
+def acknowledge_alert(con: duckdb.DuckDBPyConnection, alert_id: str, by: str) -> dict[str, Any] | None:
+    """Record who acknowledged an alert; the first acknowledgement stands. None: no such alert."""
+    cursor = con.cursor()
+    try:
+        cursor.execute("UPDATE alerts SET acknowledged_at = now(), acknowledged_by = ? "
+                       "WHERE alert_id = ? AND acknowledged_at IS NULL", [by, alert_id])
+        row = cursor.execute("SELECT alert_id, epoch_ms(acknowledged_at), acknowledged_by FROM alerts "
+                             "WHERE alert_id = ?", [alert_id]).fetchone()
+    finally:
+        cursor.close()
+    return {"alert_id": row[0], "acknowledged_at": row[1], "acknowledged_by": row[2]} if row else None
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(body=orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS),
                         status=status, content_type="application/json")
@@ -48,7 +61,8 @@ class QueryServer:
         self.service = service
         app = web.Application(client_max_size=1 << 20)
         app.add_routes([web.post("/sql", self.sql), web.get("/stats", self.stats),
-                        web.get("/barriers/{barrier_id}", self.barrier), web.get("/metrics", self.metrics)])
+                        web.get("/barriers/{barrier_id}", self.barrier), web.get("/metrics", self.metrics),
+                        web.post("/alerts/{alert_id}/ack", self.acknowledge)])
         self._runner = web.AppRunner(app, access_log=None)
 
     async def start(self, port: int) -> None:
@@ -73,6 +87,21 @@ class QueryServer:
     async def metrics(self, request: web.Request) -> web.Response:
         text = await asyncio.to_thread(generate_latest, self.service.metrics.registry)
         return web.Response(body=text, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def acknowledge(self, request: web.Request) -> web.Response:
+        """An operator acknowledged an alert on the ops screens (the sink is DuckDB's one writer)."""
+        try:
+            body = await request.json(loads=orjson.loads)
+        except ValueError:
+            body = None
+        by = str(body.get("by", "")).strip()[:80] if isinstance(body, dict) else ""
+        if not by:
+            return _json({"error": 'say who acknowledges: {"by": "<name>"}'}, status=400)
+        try:
+            row = await asyncio.to_thread(acknowledge_alert, self.service.con, request.match_info["alert_id"], by)
+        except duckdb.TransactionException as exc:   # the sink is closing this very alert: try again
+            return _json({"error": str(exc)}, status=409)
+        return _json(row) if row else _json({"error": "no such alert"}, status=404)
 
     async def barrier(self, request: web.Request) -> web.Response:
         barrier_id = request.match_info["barrier_id"]

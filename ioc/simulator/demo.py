@@ -88,7 +88,7 @@ class DemoPipeline:
     def _banner(self, demo: Settings) -> None:
         ioc = f"{self.settings.root / '.venv' / 'bin' / 'ioc'} --config {self.config}"
         print(f"demo pipeline running: {demo.http_url}  (state {demo.state_dir}; the data of `make run` "
-              f"is untouched)\n  {ioc} status\n"
+              f"is untouched)\n  ops screens (Vietnamese, English): {demo.http_url}/ops/\n  {ioc} status\n"
               f"  {ioc} sql \"SELECT kpi, unit, value FROM kpi_latest WHERE grain = 'live' AND value > 0\"\n"
               f"Ctrl-C stops the simulator and the demo pipeline.", flush=True)
 

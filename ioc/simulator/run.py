@@ -188,7 +188,7 @@ def _announce(plan: Plan, url: str) -> None:
           f"  {plan.speed:.0f} simulated s per real s until the clock reaches now, then 1x; about "
           f"{sum(per_day.values()) * plan.speed / DAY:.0f} records/s meanwhile ("
           + ", ".join(f"{s} {n * plan.speed / DAY:.1f}" for s, n in per_day.items()) + ")\n"
-          f"  every 5 s, per source: sent/accepted/dead-lettered", flush=True)
+          "  every 5 s, per source: sent/accepted/dead-lettered", flush=True)
 
 
 def _summary(sender: Sender) -> None:
