@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     al = sub.add_parser("alerts", help="the alert rules of the configuration")
     al.add_argument("format", choices=("prometheus",), help="prometheus: print them as a Prometheus rule file")
     al.set_defaults(handler=_alerts)
+    rp = sub.add_parser("replay", help="recompute every KPI from the DuckDB archive (pipeline stopped)")
+    rp.add_argument("--compare", action="store_true",
+                    help="write nothing; exit 1 when kpi_current differs from the recomputation")
+    rp.set_defaults(handler=_replay)
     from ioc.simulator.run import add_arguments
     sim = sub.add_parser("simulate", help="send realistic simulated records of every source (demo data)")
     add_arguments(sim)
@@ -87,6 +91,15 @@ def _alerts(settings: Settings, args: argparse.Namespace) -> int:
 def _simulate(settings: Settings, args: argparse.Namespace) -> int:
     from ioc.simulator.run import main as simulate
     return simulate(settings, args)
+
+
+def _replay(settings: Settings, args: argparse.Namespace) -> int:
+    from ioc.replay import run_replay
+    try:
+        return run_replay(settings, args.compare)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from ioc.units import UnitRegistry
 from streams.engine.messages import Msg, stable_partition
 from streams.engine.reader import PartitionReader
 from streams.engine.stage import PartitionedStage, Slot
-from streams.kpis.base import AggKey, Fold, SourceKpis, live_key
+from streams.kpis.base import AggKey, Fold, SourceKpis, live_vectors
 
 H_ORDER = "ioc-order"
 Send = Callable[[str, bytes | None, bytes | None, int | None, list[tuple[str, bytes]]], Awaitable[None]]
@@ -77,19 +77,11 @@ class FoldStage(PartitionedStage[FoldState]):
 
     def _live_changes(self, state: FoldState, full: bool) -> dict[AggKey, object]:
         state.live_at = time.monotonic()
-        counts = state.fold.live(time.time_ns() // 1000)
         changes: dict[AggKey, object] = {}
-        for family in self.kpis.families:
-            if not family.live:
-                continue
-            per_unit = counts.get(family.name, {})
-            for unit in self.units.of_level(*family.levels):
-                value = per_unit.get(unit.code, 0)
-                vec = list(value) if isinstance(value, tuple) else [value]
-                key = live_key(family.name, unit.code)
-                if full or state.live_sent.get(key) != vec:
-                    changes[key] = vec
-                    state.live_sent[key] = vec
+        for key, vec in live_vectors(self.kpis, state.fold, time.time_ns() // 1000).items():
+            if full or state.live_sent.get(key) != vec:
+                changes[key] = vec
+                state.live_sent[key] = vec
         return changes
 
     async def _send_items(self, partition: int, watermark: int, items: dict[AggKey, object]) -> None:

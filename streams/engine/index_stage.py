@@ -19,7 +19,7 @@ from streams.engine.fold_stage import Send
 from streams.engine.messages import Msg, stable_partition, unit_period
 from streams.engine.reader import PartitionReader
 from streams.engine.stage import PartitionedStage, Slot, completed_barriers
-from streams.kpis.index766 import Rules, score
+from streams.kpis.index766 import Rules, index_rows
 from streams.kpis.registry import INDEX_DOMAIN
 
 UnitPeriod = tuple[str, str, str]
@@ -69,7 +69,8 @@ class IndexStage(PartitionedStage[IndexState]):
         unit, grain, period = key
         level = self.units.level(unit) or "unknown"
         target = stable_partition(unit_period(*key), self.partitions)
-        rows = self._rows(state.values.get(key), level, unit, period)
+        supplied = self.supplied.for_unit(unit, period)
+        rows = index_rows(self.rules, level, state.values.get(key) or {}, supplied)
         previous = state.emitted.get(key, {})
         for kpi, (value, detail) in rows.items():
             if previous.get(kpi) != (value, detail):
@@ -78,12 +79,3 @@ class IndexStage(PartitionedStage[IndexState]):
         for kpi in set(previous) - set(rows):   # the unit lost its data for that period
             await self.send(self.out, f"{kpi}|{unit}|{grain}|{period}".encode(), None, target, [])
         state.emitted[key] = rows
-
-    def _rows(self, values: dict[str, Any] | None, level: str, unit: str, period: str) -> dict[str, Any]:
-        if not values:
-            return {}
-        result = score(self.rules, level, values, self.supplied.for_unit(unit, period))
-        rows: dict[str, Any] = {"index766.total": (result["total"], result)}
-        rows.update({f"index766.group.{g['code']}": (g["points"], None) for g in result["groups"]})
-        rows.update({f"index766.component.{c['code']}": (c["points"], None) for c in result["components"]})
-        return rows

@@ -189,3 +189,17 @@ def period_keys(family: str, instant: int, units: Sequence[str], registry: UnitR
 
 def live_key(family: str, unit: str) -> AggKey:
     return (family, unit, LIVE, LIVE)
+
+
+def live_vectors(kpis: SourceKpis, fold: Fold, now_us: int) -> dict[AggKey, list[int]]:
+    """Every live KPI's counter vector per unit of its levels at `now_us`, zeros included (a unit
+    whose count went back to zero must show it)."""
+    counts = fold.live(now_us)
+    out: dict[AggKey, list[int]] = {}
+    for family in kpis.families:
+        if family.live:
+            per_unit = counts.get(family.name, {})
+            for unit in fold.units.of_level(*family.levels):
+                value = per_unit.get(unit.code, 0)
+                out[live_key(family.name, unit.code)] = list(value) if isinstance(value, tuple) else [value]
+    return out

@@ -85,3 +85,15 @@ def score(rules: Rules, level: str, kpis: KpiValues, supplied: Mapping[str, floa
     band = rules.band(total)
     return {"version": rules.version, "total": total, "band": band.code, "band_confirmed": band.confirmed,
             "groups": groups, "components": components}
+
+
+def index_rows(rules: Rules, level: str, kpis: KpiValues, supplied: Mapping[str, float]) -> dict[str, Any]:
+    """The index's KPI rows of one unit and period: name -> (points, detail); the total carries the
+    whole scoring as its detail. Empty when the unit has no dvc KPI in the period."""
+    if not kpis:
+        return {}
+    result = score(rules, level, kpis, supplied)
+    rows: dict[str, Any] = {"index766.total": (result["total"], result)}
+    rows.update({f"index766.group.{g['code']}": (g["points"], None) for g in result["groups"]})
+    rows.update({f"index766.component.{c['code']}": (c["points"], None) for c in result["components"]})
+    return rows

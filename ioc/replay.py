@@ -1,0 +1,141 @@
+"""`ioc replay`: recompute every KPI from the DuckDB archive, without the broker.
+
+For when the KPI tables must be rebuilt from the durable record: new 766 rules or a corrected KPI
+definition applied to past periods, raw topics whose retention has dropped old records on an
+Apache Kafka cluster, or a check that the live numbers equal a recomputation (`--compare`).
+DuckDB has one writer, so the pipeline must be stopped while it runs.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterator
+
+import duckdb
+
+from connectors.registry import source_names
+from ioc.records import KpiUpdate, iso, now_utc
+from ioc.settings import Settings
+from sinks.schema import raw_table
+from sinks.store import Batch, open_store, write
+from streams.replay import Replay, ReplayResult
+
+ARROW_BATCH = 100_000
+TOLERANCE = 1e-9
+_NUMBERS = ("value", "numerator", "denominator")
+
+
+@dataclass
+class Timings:
+    read_fold_s: float = 0.0
+    compute_s: float = 0.0
+    write_s: float = 0.0
+
+
+def open_exclusive(settings: Settings) -> duckdb.DuckDBPyConnection:
+    try:
+        return open_store(settings.duckdb_path, settings.units.timezone.key)
+    except duckdb.IOException as exc:
+        raise RuntimeError(f"cannot open {settings.duckdb_path}: stop the pipeline first ({exc})") from exc
+
+
+def archived_records(con: duckdb.DuckDBPyConnection, source: str) -> Iterator[list[str]]:
+    """The archive's record texts in arrival order (the order the raw topic had), in Arrow batches."""
+    query = f"SELECT record::VARCHAR FROM {raw_table(source)} ORDER BY received_at, id"
+    for batch in con.sql(query).to_arrow_reader(ARROW_BATCH):
+        yield batch.column(0).to_pylist()
+
+
+def recompute(settings: Settings, con: duckdb.DuckDBPyConnection, timings: Timings) -> ReplayResult:
+    replay = Replay(settings.units, settings.index_rules, settings.supplied)
+    started = time.perf_counter()
+    for source in source_names():
+        for texts in archived_records(con, source):
+            replay.fold(source, texts)
+    timings.read_fold_s = time.perf_counter() - started
+    started = time.perf_counter()
+    now = now_utc()
+    result = replay.finish(int(now.timestamp() * 1_000_000), iso(now))
+    timings.compute_s = time.perf_counter() - started
+    return result
+
+
+def batch_of(result: ReplayResult, current: set[str]) -> Batch:
+    """Every recomputed row; a KPI row the recomputation does not produce any more is retracted."""
+    batch = Batch()
+    batch.kpis = {key: _row(u) for key, u in result.updates.items()}
+    batch.kpis.update({key: None for key in current - set(result.updates)})
+    batch.details = result.details
+    batch.index766 = {(u.unit, u.grain, u.period): _row(u) for u in result.updates.values() if u.detail is not None}
+    return batch
+
+
+def _row(u: KpiUpdate) -> dict[str, Any]:
+    row = {"kpi": u.kpi, "unit": u.unit, "unit_level": u.unit_level, "grain": u.grain, "period": u.period,
+           "value": u.value, "numerator": u.numerator, "denominator": u.denominator,
+           "updated_at": datetime.fromisoformat(u.updated_at)}
+    if u.detail is not None:
+        row["detail"] = u.detail
+    return row
+
+
+def differences(con: duckdb.DuckDBPyConnection, result: ReplayResult, live_grain: str = "live") -> list[str]:
+    """KPI rows (live ones aside: they move with the clock) where kpi_current and the recomputation differ."""
+    stored = {f"{k}|{u}|{g}|{p}": (v, n, d) for k, u, g, p, v, n, d in con.execute(
+        "SELECT kpi, unit, grain, period, value, numerator, denominator FROM kpi_current").fetchall()}
+    fresh = {key: (u.value, u.numerator, u.denominator) for key, u in result.updates.items()}
+    out = []
+    for key in sorted(set(stored) | set(fresh)):
+        if key.split("|")[2] == live_grain:
+            continue
+        a, b = stored.get(key), fresh.get(key)
+        if a is None or b is None or not all(_same(x, y) for x, y in zip(a, b)):
+            out.append(f"{key}: stored {a}, recomputed {b}")
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(float(a), float(b), rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+
+
+def run_replay(settings: Settings, compare: bool) -> int:
+    con = open_exclusive(settings)
+    try:
+        timings = Timings()
+        result = recompute(settings, con, timings)
+        folded = sum(result.records.values())
+        print(f"folded {folded:,} archived records ("
+              + ", ".join(f"{s} {n:,}" for s, n in result.records.items()) + ") in "
+              f"{timings.read_fold_s:.1f} s; {len(result.updates):,} KPI rows in {timings.compute_s:.1f} s")
+        if sum(result.errors.values()):
+            print(f"skipped {sum(result.errors.values()):,} records the KPIs refuse (processing_error dead letters): "
+                  + ", ".join(f"{s} {n}" for s, n in result.errors.items() if n))
+        if compare:
+            return _report_differences(differences(con, result))
+        started = time.perf_counter()
+        current = {f"{k}|{u}|{g}|{p}" for k, u, g, p in con.execute(
+            "SELECT kpi, unit, grain, period FROM kpi_current").fetchall()}
+        batch = batch_of(result, current)
+        write(con, batch)
+        timings.write_s = time.perf_counter() - started
+        retracted = sum(1 for v in batch.kpis.values() if v is None)
+        print(f"wrote {len(result.updates):,} KPI rows ({retracted:,} retracted), "
+              f"{sum(map(len, result.details.values())):,} drill-down rows in {timings.write_s:.1f} s")
+        return 0
+    finally:
+        con.close()
+
+
+def _report_differences(diffs: list[str]) -> int:
+    if not diffs:
+        print("kpi_current equals the recomputation from the archive (live KPIs aside)")
+        return 0
+    print(f"{len(diffs):,} KPI rows differ from the recomputation:", file=sys.stderr)
+    for line in diffs[:20]:
+        print(f"  {line}", file=sys.stderr)
+    return 1

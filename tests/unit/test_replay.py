@@ -1,0 +1,80 @@
+"""The replay (every KPI from archived records in one process) against the hand-worked values."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from ioc.index_rules import load_supplied
+from ioc.settings import load_settings
+from streams.replay import Replay, ReplayResult
+from tests import dvc_dataset as ds
+from tests.integration.test_index766 import SUPPLIED
+
+SETTINGS = load_settings()
+NOW_US = 2_000_000_000_000_000   # 2033: after every due time of the data set
+UPDATED = "2026-11-18T00:00:00Z"
+
+
+def replay(records: list[dict[str, Any]], tmp_path: Path) -> ReplayResult:
+    path = tmp_path / "supplied.toml"
+    path.write_text(SUPPLIED)
+    problems: list[str] = []
+    supplied = load_supplied(path, SETTINGS.index_rules, problems)
+    assert not problems
+    r = Replay(SETTINGS.units, SETTINGS.index_rules, supplied)
+    r.fold("dvc", [orjson.dumps(x) for x in records])
+    return r.finish(NOW_US, UPDATED)
+
+
+def value(result: ReplayResult, kpi: str, unit: str, grain: str, period: str) -> tuple[Any, Any, Any] | None:
+    u = result.updates.get(f"{kpi}|{unit}|{grain}|{period}")
+    return None if u is None else (u.value, u.numerator, u.denominator)
+
+
+def close(a: Any, b: Any) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9))
+
+
+def test_every_hand_worked_dvc_row(tmp_path: Path) -> None:
+    result = replay(ds.PHASE1 + ds.PHASE2, tmp_path)
+    for key, expected in ds.EXPECTED.items():
+        got = value(result, *key)
+        assert got is not None and all(close(a, b) for a, b in zip(got, expected)), (key, got, expected)
+    for key in ds.ABSENT:
+        assert value(result, *key) is None, key
+    assert result.records["dvc"] == len(ds.PHASE1 + ds.PHASE2) and not result.errors["dvc"]
+
+
+@pytest.mark.parametrize("unit,expected", [(ds.A, 9 + 15 + 12 + 3 + 8 + 12 + 6 * (2 / 3) / 0.9),
+                                           (ds.P, 6 + 15 + 12 + 3 + 3 + 8 / 7 + 2 + 6 / 7 + 12 + 6 * (2 / 3) / 0.9),
+                                           (ds.S, 24.0)])
+def test_the_766_index_worked_by_hand(tmp_path: Path, unit: str, expected: float) -> None:
+    result = replay(ds.PHASE1 + ds.PHASE2, tmp_path)
+    total = result.updates[f"index766.total|{unit}|month|2026-11"]
+    assert math.isclose(total.value or 0, expected, rel_tol=1e-9)
+    assert total.detail is not None and total.detail["total"] == total.value
+
+
+def test_phase_one_only_is_the_phase_one_state(tmp_path: Path) -> None:
+    result = replay(ds.PHASE1, tmp_path)
+    for key, expected in ds.EXPECTED_PHASE1.items():
+        assert value(result, *key) == expected
+    for key in ds.ABSENT_PHASE1:
+        assert value(result, *key) is None
+
+
+def test_drill_down_rows_of_every_dossier(tmp_path: Path) -> None:
+    result = replay(ds.PHASE1 + ds.PHASE2, tmp_path)
+    dossiers = result.details["dvc"]
+    assert {r["MaHoSo"] for r in ds.PHASE1 + ds.PHASE2} == set(dossiers)
+    assert {d for d, row in dossiers.items() if row["on_time"] is False} == {"D3", "D6"}
+
+
+def test_a_record_the_fold_refuses_is_counted_not_raised(tmp_path: Path) -> None:
+    broken = {k: v for k, v in ds.PHASE1[0].items() if k != "MaDonVi"}
+    result = replay([broken, *ds.PHASE1[1:]], tmp_path)
+    assert result.errors["dvc"] == 1 and result.records["dvc"] == len(ds.PHASE1) - 1
