@@ -1,4 +1,5 @@
-"""Start the real pipeline (`ioc run`, embedded Tansu broker) in a temporary state folder."""
+"""Start the real pipeline (`ioc run`, embedded Tansu broker) in a temporary state folder, feed it
+NDJSON request bodies and read its KPIs back."""
 from __future__ import annotations
 
 import os
@@ -14,8 +15,14 @@ from typing import Any
 import orjson
 
 from ioc.client import PipelineUnavailable, call
+from tests.kpi_checks import Key
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def ndjson(records: list[Any]) -> bytes:
+    """A request body of one line a record; a str is sent as it is (a deliberately bad line)."""
+    return b"\n".join(r.encode() if isinstance(r, str) else orjson.dumps(r) for r in records)
 
 
 def free_port() -> int:
@@ -117,6 +124,13 @@ pseudonym_key = "generate"
         code, answer = call(f"{self.url}/sql", "POST", orjson.dumps({"query": query}))
         assert code == 200, answer
         return [dict(zip(answer["columns"], row)) for row in answer["rows"]]
+
+    def kpis(self, prefix: str | None = None) -> dict[Key, tuple[Any, Any, Any]]:
+        """(value, numerator, denominator) of every row of `kpi_latest`, or of the KPIs named `<prefix>.*`."""
+        where = f" WHERE kpi LIKE '{prefix}.%'" if prefix is not None else ""
+        rows = self.sql(f"SELECT kpi, unit, grain, period, value, numerator, denominator FROM kpi_latest{where}")
+        return {(r["kpi"], r["unit"], r["grain"], r["period"]): (r["value"], r["numerator"], r["denominator"])
+                for r in rows}
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "ioc.cli", "--config", str(self.config), *args],

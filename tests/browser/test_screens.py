@@ -15,9 +15,9 @@ import pytest
 
 from ioc.settings import PROJECT_ROOT, load_settings
 from tests.browser.conftest import LAPTOP, SCREENS, WALL, open_screen, screenshot
+from tests.datasets import alarm
 from tests.dvc_dataset import rec
 from tests.harness import Pipeline
-from tests.sources_dataset import alarm
 
 pytestmark = pytest.mark.integration
 LIVE_TIMEOUT_MS = 60_000

@@ -11,21 +11,19 @@ every raw table and dead letters per source, and the accounting of `ioc status -
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 import threading
 import time
 import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Coroutine, Iterable, TypeVar
 
-import orjson
-
 from ioc.client import PipelineUnavailable
+from ioc.simulator.sender import post_ndjson
 from tests.faults.workload import SOURCES, Batch
 from tests.harness import Pipeline
+from tests.kpi_checks import close
 
 KPI_COLUMNS = "kpi, unit, unit_level, grain, period, value, numerator, denominator"
 T = TypeVar("T")
@@ -65,20 +63,10 @@ class Answers:
 
 
 def post(url: str, body: bytes, token: str | None, timeout: float = 180) -> tuple[int, dict[str, str], Any]:
-    request = urllib.request.Request(url, data=body, method="POST")
-    request.add_header("Content-Type", "application/x-ndjson")
-    if token is not None:
-        request.add_header("Authorization", f"Bearer {token}")
+    """The simulator's POST of an NDJSON body, (status, headers, answer) for every HTTP answer; a refused
+    or broken connection raises PipelineUnavailable."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:
-            return resp.status, dict(resp.headers), orjson.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        payload = exc.read()
-        try:
-            answer = orjson.loads(payload)
-        except orjson.JSONDecodeError:
-            answer = {"error": payload.decode(errors="replace")}
-        return exc.code, dict(exc.headers), answer
+        return post_ndjson(url, body, token, timeout)
     except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
         raise PipelineUnavailable(str(exc)) from exc
 
@@ -282,20 +270,12 @@ def outcome(pipeline: Pipeline) -> Outcome:
                    status["workers"], status["sink"])
 
 
-def _close(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    if isinstance(a, str) or isinstance(b, str):
-        return a == b
-    return a == b or math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0)
-
-
 def kpi_differences(expected: dict[Key, Row], actual: dict[Key, Row], limit: int = 25) -> list[str]:
     """Every (kpi, unit, grain, period) missing, extra or with another value (rel. tolerance 1e-9)."""
     out = [f"missing {k}: expected {expected[k]}" for k in sorted(expected.keys() - actual.keys())]
     out += [f"extra {k}: {actual[k]}" for k in sorted(actual.keys() - expected.keys())]
     out += [f"{k}: expected {expected[k]}, got {actual[k]}" for k in sorted(expected.keys() & actual.keys())
-            if not all(_close(a, b) for a, b in zip(expected[k], actual[k]))]
+            if not all(close(a, b) for a, b in zip(expected[k], actual[k]))]
     return out[:limit] + ([f"... {len(out) - limit} more"] if len(out) > limit else [])
 
 

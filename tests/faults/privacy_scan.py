@@ -23,32 +23,10 @@ import orjson
 
 from tests.faults.driver import run_async
 from tests.harness import Pipeline
+from tests.personal_ids import DIGIT_BOUNDED, has_personal_id, is_personal_id
 
-DIGIT_BOUNDED = re.compile(rb"(?<![0-9])[0-9]{12}(?![0-9])")
 RECORD_TOPICS = ("ioc.raw.", "ioc.dlq.", "ioc.kpi.", "ioc.alerts")   # where records and KPI messages go
 TEXT_DELIMITED = re.compile(rb"(?<![0-9A-Za-z._-])[0-9]{12}(?![0-9A-Za-z._-])")
-
-
-def is_personal_id(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, str):
-        return len(value) == 12 and value.isascii() and value.isdigit()
-    return isinstance(value, int) and 10**11 <= abs(value) < 10**12
-
-
-def structural(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif is_personal_id(item):
-            return True
-    return False
 
 
 def parse(data: bytes | str) -> Any:
@@ -91,7 +69,7 @@ class Findings:
             raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
             for run in set(DIGIT_BOUNDED.findall(raw)):
                 self.add(where, f"12 digits {run.decode()} in unparseable text")
-        elif structural(value):
+        elif has_personal_id(value):
             self.add(where, f"a personal id in {str(data)[:160]!r}")
 
 
@@ -131,7 +109,7 @@ def scan_topics(pipeline: Pipeline, findings: Findings) -> int:
                         value = parse(r.value) if r.value else None
                         if isinstance(value, dict) and "record" in value and ".dlq." in tp.topic:
                             findings.json_or_text(where, value["record"])
-                        elif value is not None and structural(value):
+                        elif value is not None and has_personal_id(value):
                             findings.add(where, f"a personal id in {r.value[:160]!r}")
                 positions = {tp: await consumer.position(tp) for tp in tps}
                 if all(positions[tp] >= ends[tp] for tp in tps):

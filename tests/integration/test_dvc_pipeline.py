@@ -1,45 +1,16 @@
 """dvc records through the real broker and KPI workers into DuckDB, checked against hand-worked values."""
 from __future__ import annotations
 
-import math
-from typing import Any
-
-import orjson
 import pytest
 
 from tests import dvc_dataset as ds
-from tests.harness import Pipeline
+from tests.harness import Pipeline, ndjson
+from tests.kpi_checks import assert_kpis
 
 pytestmark = pytest.mark.integration
 
-
-def body(records: list[Any]) -> bytes:
-    return b"\n".join(r.encode() if isinstance(r, str) else orjson.dumps(r) for r in records)
-
-
-def kpis(pipeline: Pipeline) -> dict[tuple[str, str, str, str], tuple[Any, Any, Any]]:
-    rows = pipeline.sql("SELECT kpi, unit, grain, period, value, numerator, denominator FROM kpi_latest")
-    return {(r["kpi"], r["unit"], r["grain"], r["period"]): (r["value"], r["numerator"], r["denominator"]) for r in rows}
-
-
-def assert_kpis(actual: dict[Any, Any], expected: dict[Any, Any], absent: list[Any]) -> None:
-    problems = []
-    for key, want in expected.items():
-        got = actual.get(key)
-        if got is None or not all(_close(g, w) for g, w in zip(got, want)):
-            problems.append(f"{key}: expected {want}, got {got}")
-    problems += [f"{key}: expected no row, got {actual[key]}" for key in absent if key in actual]
-    assert not problems, "\n".join(problems)
-
-
-def _close(got: Any, want: Any) -> bool:
-    if want is None or got is None:
-        return got is None and want is None
-    return math.isclose(got, want, rel_tol=1e-9, abs_tol=0.0) or got == want
-
-
 def test_phase1_counts_and_kpis(pipeline: Pipeline) -> None:
-    code, answer = pipeline.ingest("dvc", body(ds.PHASE1 + [bad for bad, _ in ds.BAD]))
+    code, answer = pipeline.ingest("dvc", ndjson(ds.PHASE1 + [bad for bad, _ in ds.BAD]))
     assert code == 200, answer
     assert (answer["accepted"], answer["duplicate"]) == (21, 2)
     reasons = {}
@@ -47,15 +18,15 @@ def test_phase1_counts_and_kpis(pipeline: Pipeline) -> None:
         reasons[reason] = reasons.get(reason, 0) + 1
     assert answer["dead_letter_reasons"] == reasons
     pipeline.wait_idle()
-    actual = kpis(pipeline)
+    actual = pipeline.kpis()
     assert_kpis(actual, ds.EXPECTED_PHASE1, ds.ABSENT_PHASE1)
 
 
 def test_phase2_late_records_update_their_periods(pipeline: Pipeline) -> None:
-    code, answer = pipeline.ingest("dvc", body(ds.PHASE2))
+    code, answer = pipeline.ingest("dvc", ndjson(ds.PHASE2))
     assert code == 200 and answer["accepted"] == len(ds.PHASE2), answer
     pipeline.wait_idle()
-    assert_kpis(kpis(pipeline), ds.EXPECTED, ds.ABSENT)
+    assert_kpis(pipeline.kpis(), ds.EXPECTED, ds.ABSENT)
 
 
 def test_every_unit_has_a_live_row(pipeline: Pipeline) -> None:
@@ -97,18 +68,18 @@ def test_sql_is_read_only(pipeline: Pipeline) -> None:
 
 
 def test_restart_keeps_kpis_and_duplicates(pipeline: Pipeline) -> None:
-    before = kpis(pipeline)
+    before = pipeline.kpis()
     assert pipeline.stop() == 0
     pipeline.start()
     pipeline.wait_idle()
-    assert kpis(pipeline) == before
-    code, answer = pipeline.ingest("dvc", body(ds.PHASE1))   # everything again: all duplicates
+    assert pipeline.kpis() == before
+    code, answer = pipeline.ingest("dvc", ndjson(ds.PHASE1))   # everything again: all duplicates
     assert (answer["accepted"], answer["duplicate"]) == (0, len(ds.PHASE1))
     # a new record after the restart updates on top of the restored state
     new = ds.rec("D10", ds.A, 2, ds.L("11-20T08:00"), ds.L("11-20T08:00"), channel=2)
     assert pipeline.ingest("dvc", [new])[1]["accepted"] == 1
     pipeline.wait_idle()
-    after = kpis(pipeline)
+    after = pipeline.kpis()
     assert after[("dvc.received", ds.A, "month", "2026-11")][0] == 5
     assert after[("dvc.received", ds.P, "year", "2026")][0] == 10
 

@@ -15,7 +15,8 @@ import pytest
 from ioc.units import load_units
 from tests import dvc_dataset as ds
 from tests.harness import ROOT, Pipeline
-from tests.integration.test_dvc_pipeline import assert_kpis, body, kpis
+from tests.harness import ndjson as body
+from tests.kpi_checks import assert_kpis
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +64,7 @@ def test_its_units_are_accepted_and_counted(pipeline: Pipeline) -> None:
     code, answer = pipeline.ingest("dvc", body(moved(ds.PHASE2)))
     assert code == 200 and answer["accepted"] == len(ds.PHASE2), answer
     pipeline.wait_idle()
-    actual = kpis(pipeline)
+    actual = pipeline.kpis()
     assert_kpis(actual, moved_keys(ds.EXPECTED), list(moved_keys({k: None for k in ds.ABSENT})))
     assert not [k for k in actual if k[1] in ("12", ds.A, ds.B, ds.S)], "a Lai Châu unit has KPI rows"
 

@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import asyncio
 import urllib.request
-from typing import Any
 
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from connectors.privacy import is_personal_id
 from connectors.registry import source_names
 from ioc import topics
 from ioc.client import call
 from streams.kpis.registry import detail_sources, kpi_domains
 from tests import dvc_dataset as ds
 from tests.harness import Pipeline
+from tests.personal_ids import has_personal_id
 
 pytestmark = pytest.mark.integration
 
@@ -55,19 +54,6 @@ def _leaks(blob: bytes) -> list[str]:
     return [i for i in IDS if i.encode() in blob]
 
 
-def _structural(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif is_personal_id(item):
-            return True
-    return False
-
-
 def _scan_topics(pipeline: Pipeline) -> list[str]:
     broker = call(f"{pipeline.url}/status")[1]["broker"]["address"]
     specs = topics.catalogue(source_names(), kpi_domains(), 4, detail_sources())
@@ -89,7 +75,8 @@ def _scan_topics(pipeline: Pipeline) -> list[str]:
                     for r in records:
                         blob = (r.key or b"") + (r.value or b"") + b"".join(v for _, v in r.headers or [])
                         found += [f"{tp.topic}: {i}" for i in _leaks(blob)]
-                        if r.value and r.value[:1] in (b"{", b"[") and _structural(orjson.loads(r.value)):
+                        is_json = bool(r.value) and r.value[:1] in (b"{", b"[")
+                        if is_json and has_personal_id(orjson.loads(r.value), keys=False):   # values only
                             found.append(f"{tp.topic}: a 12-digit value")
         finally:
             await consumer.stop()

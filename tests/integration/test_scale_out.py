@@ -2,7 +2,7 @@
 topics of a multi-broker deployment are created from the catalogue without running the pipeline.
 
 The same input (the hand-worked data sets of every source, tests/dvc_dataset.py and
-tests/sources_dataset.py, in the same order and request bodies) goes through a pipeline with
+tests/datasets/, in the same order and request bodies) goes through a pipeline with
 `[workers] count = 1` and one with `count = 2`; the whole `kpi_latest` must be equal, row for row,
 every value at relative tolerance 1e-9 (`updated_at` aside). The records are sent while the second
 worker is still joining, so its first rebalance (partitions revoked from the first worker and rebuilt
@@ -28,10 +28,9 @@ from ioc.broker import EmbeddedBroker
 from ioc.settings import load_settings
 from ioc.topics_cli import pipeline_topics
 from streams.kpis.registry import detail_sources, kpi_domains
+from tests import datasets as ds
 from tests import dvc_dataset as dvc
-from tests import sources_dataset as ds
-from tests.harness import ROOT, Pipeline
-from tests.integration.test_sources_pipeline import body
+from tests.harness import ROOT, Pipeline, ndjson as body
 
 pytestmark = pytest.mark.integration
 

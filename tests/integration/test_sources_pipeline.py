@@ -1,5 +1,5 @@
 """eoffice, population and telecom records through the real broker and KPI workers into DuckDB,
-checked against the hand-worked values of tests/sources_dataset.py (relative tolerance 1e-9).
+checked against the hand-worked values of tests/datasets/ (relative tolerance 1e-9).
 
 The tests run in order on one pipeline (module-scoped fixture): each source's phase 1 (with its
 duplicates and bad records), its phase 2 (late and corrected records), then the telecom cut-off
@@ -7,51 +7,23 @@ sequence one alarm at a time, then checks over the whole DuckDB store.
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
-import orjson
 import pytest
 
-from tests import sources_dataset as ds
-from tests.harness import Pipeline
+from tests import datasets as ds
+from tests.harness import Pipeline, ndjson
+from tests.kpi_checks import assert_kpis
 
 pytestmark = pytest.mark.integration
 
 Key = tuple[str, str, str, str]
 
 
-def body(records: list[Any]) -> bytes:
-    return b"\n".join(r.encode() if isinstance(r, str) else orjson.dumps(r) for r in records)
-
-
-def kpis(pipeline: Pipeline, prefix: str) -> dict[Key, tuple[Any, Any, Any]]:
-    rows = pipeline.sql("SELECT kpi, unit, grain, period, value, numerator, denominator FROM kpi_latest "
-                        f"WHERE kpi LIKE '{prefix}.%'")
-    return {(r["kpi"], r["unit"], r["grain"], r["period"]): (r["value"], r["numerator"], r["denominator"])
-            for r in rows}
-
-
-def _close(got: Any, want: Any) -> bool:
-    if want is None or got is None:
-        return got is None and want is None
-    return got == want or math.isclose(got, want, rel_tol=1e-9, abs_tol=0.0)
-
-
-def assert_kpis(actual: dict[Key, Any], expected: dict[Key, Any], absent: list[Key]) -> None:
-    problems = []
-    for key, want in expected.items():
-        got = actual.get(key)
-        if got is None or not all(_close(g, w) for g, w in zip(got, want)):
-            problems.append(f"{key}: expected {want}, got {got}")
-    problems += [f"{key}: expected no row, got {actual[key]}" for key in absent if key in actual]
-    assert not problems, "\n".join(problems)
-
-
 def ingest(pipeline: Pipeline, source: str, records: list[Any], accepted: int, duplicate: int,
            bad: list[tuple[Any, str]] | None = None) -> None:
-    code, answer = pipeline.ingest(source, body(records + [b for b, _ in (bad or [])]))
+    code, answer = pipeline.ingest(source, ndjson(records + [b for b, _ in (bad or [])]))
     assert code == 200, answer
     assert (answer["accepted"], answer["duplicate"]) == (accepted, duplicate), answer
     assert answer["dead_letter_reasons"] == ds.reasons(bad or []), answer
@@ -63,13 +35,13 @@ def test_eoffice_phase1(pipeline: Pipeline) -> None:
     ingest(pipeline, "eoffice", ds.EOFFICE_PHASE1, ds.EOFFICE_ACCEPTED_PHASE1, ds.EOFFICE_DUPLICATES_PHASE1,
            ds.EOFFICE_BAD)
     pipeline.wait_idle()
-    assert_kpis(kpis(pipeline, "eoffice"), ds.EOFFICE_EXPECTED_PHASE1, ds.EOFFICE_ABSENT_PHASE1)
+    assert_kpis(pipeline.kpis("eoffice"), ds.EOFFICE_EXPECTED_PHASE1, ds.EOFFICE_ABSENT_PHASE1)
 
 
 def test_eoffice_phase2_late_and_changed_records(pipeline: Pipeline) -> None:
     ingest(pipeline, "eoffice", ds.EOFFICE_PHASE2, ds.EOFFICE_ACCEPTED_PHASE2, 0)
     pipeline.wait_idle()
-    assert_kpis(kpis(pipeline, "eoffice"), ds.EOFFICE_EXPECTED, ds.EOFFICE_ABSENT)
+    assert_kpis(pipeline.kpis("eoffice"), ds.EOFFICE_EXPECTED, ds.EOFFICE_ABSENT)
 
 
 # --- population -----------------------------------------------------------------------------------
@@ -77,13 +49,13 @@ def test_eoffice_phase2_late_and_changed_records(pipeline: Pipeline) -> None:
 def test_population_phase1(pipeline: Pipeline) -> None:
     ingest(pipeline, "population", ds.POP_PHASE1, ds.POP_ACCEPTED_PHASE1, ds.POP_DUPLICATES_PHASE1, ds.POP_BAD)
     pipeline.wait_idle()
-    assert_kpis(kpis(pipeline, "population"), ds.POP_EXPECTED_PHASE1, ds.POP_ABSENT_PHASE1)
+    assert_kpis(pipeline.kpis("population"), ds.POP_EXPECTED_PHASE1, ds.POP_ABSENT_PHASE1)
 
 
 def test_population_phase2_late_records(pipeline: Pipeline) -> None:
     ingest(pipeline, "population", ds.POP_PHASE2, ds.POP_ACCEPTED_PHASE2, 0)
     pipeline.wait_idle()
-    assert_kpis(kpis(pipeline, "population"), ds.POP_EXPECTED, ds.POP_ABSENT)
+    assert_kpis(pipeline.kpis("population"), ds.POP_EXPECTED, ds.POP_ABSENT)
 
 
 def test_population_raw_ids_are_archived_only_as_their_pseudonym(pipeline: Pipeline) -> None:
@@ -100,18 +72,18 @@ def test_population_raw_ids_are_archived_only_as_their_pseudonym(pipeline: Pipel
 def test_telecom_phase1(pipeline: Pipeline) -> None:
     ingest(pipeline, "telecom", ds.TEL_PHASE1, ds.TEL_ACCEPTED_PHASE1, ds.TEL_DUPLICATES_PHASE1, ds.TEL_BAD)
     pipeline.wait_idle()
-    assert_kpis(kpis(pipeline, "telecom"), ds.TEL_EXPECTED_PHASE1, ds.TEL_ABSENT_PHASE1)
+    assert_kpis(pipeline.kpis("telecom"), ds.TEL_EXPECTED_PHASE1, ds.TEL_ABSENT_PHASE1)
 
 
 def test_telecom_inventory_after_alarm(pipeline: Pipeline) -> None:
     ingest(pipeline, "telecom", ds.TEL_PHASE2, ds.TEL_ACCEPTED_PHASE2, 0)
     pipeline.wait_idle()
-    assert_kpis(kpis(pipeline, "telecom"), ds.TEL_EXPECTED_PHASE2, [])
+    assert_kpis(pipeline.kpis("telecom"), ds.TEL_EXPECTED_PHASE2, [])
 
 
 def test_telecom_commune_cut_off_step_by_step(pipeline: Pipeline) -> None:
     def live() -> tuple[Any, Any, Any]:
-        got = kpis(pipeline, "telecom")
+        got = pipeline.kpis("telecom")
         return (got[("telecom.sites_out", ds.A, "live", "live")][0],
                 got[("telecom.commune_cut_off", ds.A, "live", "live")][0],
                 got[("telecom.sites_out", ds.P, "live", "live")][0])
@@ -124,7 +96,7 @@ def test_telecom_commune_cut_off_step_by_step(pipeline: Pipeline) -> None:
 
 
 def test_telecom_final_values(pipeline: Pipeline) -> None:
-    assert_kpis(kpis(pipeline, "telecom"), ds.TEL_EXPECTED, ds.TEL_ABSENT)
+    assert_kpis(pipeline.kpis("telecom"), ds.TEL_EXPECTED, ds.TEL_ABSENT)
 
 
 # --- the whole store ------------------------------------------------------------------------------

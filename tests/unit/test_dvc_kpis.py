@@ -1,59 +1,35 @@
 """The pure dvc fold and combiner, without any broker: same hand-worked values as the integration test."""
 from __future__ import annotations
 
-import math
 import random
 from typing import Any
 
 import pytest
 
 from ioc.settings import load_settings
-from streams.kpis.combine import Combiner
 from streams.kpis.dvc import DvcKpis, Rec, outcome
 from tests import dvc_dataset as ds
+from tests.kpi_checks import assert_kpis
+from tests.kpi_compute import KpiRows, fold_and_combine
 
 UNITS = load_settings().units
 KPIS = DvcKpis()
 
 
-def compute(records: list[dict[str, Any]], partitions: int = 1, now_us: int = 2_000_000_000_000_000) -> dict[Any, Any]:
+def compute(records: list[dict[str, Any]], partitions: int = 1, now_us: int = 2_000_000_000_000_000) -> KpiRows:
     """Fold records over `partitions` folds (as the workers do), then combine."""
-    folds = [KPIS.new_fold(UNITS) for _ in range(partitions)]
-    for r in records:
-        folds[hash(r["MaHoSo"]) % partitions].apply(r)
-    combiner = Combiner(KPIS, UNITS, partitions, owns=lambda key: True)
-    for src, fold in enumerate(folds):
-        combiner.put(src, (1, 1), list(fold.partials.sums.items()))
-        live = fold.live(now_us)["overdue"]
-        combiner.put(src, (1, 1), [(("overdue", u, "live", "live"), [n]) for u, n in live.items()])
-        combiner.mark_ready(src)
-    out = {}
-    for key, rows, _ in combiner.drain():
-        for kpi, value, num, den in rows:
-            out[(kpi, key[1], key[2], key[3])] = (value, num, den)
-    return out
-
-
-def close(a: Any, b: Any) -> bool:
-    return (a is None and b is None) or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9))
-
-
-def check(actual: dict[Any, Any], expected: dict[Any, Any], absent: list[Any]) -> None:
-    wrong = {k: (actual.get(k), v) for k, v in expected.items()
-             if k not in actual or not all(close(x, y) for x, y in zip(actual[k], v))}
-    assert not wrong
-    assert not [k for k in absent if k in actual]
+    return fold_and_combine(KPIS, UNITS, records, lambda r: hash(r["MaHoSo"]), partitions, now_us)
 
 
 ALL = ds.PHASE1 + ds.PHASE2
 
 
 def test_hand_worked_values() -> None:
-    check(compute(ALL), ds.EXPECTED, ds.ABSENT)
+    assert_kpis(compute(ALL), ds.EXPECTED, ds.ABSENT)
 
 
 def test_phase1_values() -> None:
-    check(compute(ds.PHASE1), ds.EXPECTED_PHASE1, ds.ABSENT_PHASE1)
+    assert_kpis(compute(ds.PHASE1), ds.EXPECTED_PHASE1, ds.ABSENT_PHASE1)
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -1,4 +1,4 @@
-"""The e-office, population and telecom data sets (tests/sources_dataset.py) through the pure
+"""The e-office, population and telecom data sets (tests/datasets/) through the pure
 validation, folds and combiner, without any broker: the same hand-worked values as the integration test.
 
 Records go through the connector's Validator first (as at the gateway: duplicates dropped, raw
@@ -22,9 +22,11 @@ from connectors.ingest import Validator
 from connectors.registry import SOURCES
 from ioc.settings import load_settings
 from ioc.units import AGENCY, COMMUNE
-from streams.kpis.combine import Combiner
 from streams.kpis.registry import KPIS
-from tests import sources_dataset as ds
+from tests import datasets as ds
+from tests.harness import ndjson
+from tests.kpi_checks import assert_kpis
+from tests.kpi_compute import KpiRows, fold_and_combine
 
 UNITS = load_settings().units
 RECEIVED = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)   # 10:00 on 22 November in Lai Châu
@@ -42,8 +44,7 @@ class Gateway:
 
     def send(self, records: list[Any]) -> tuple[list[dict[str, Any]], int, int, dict[str, int], list[dict[str, Any]]]:
         """(accepted records as published, accepted, duplicate, reasons, dead letters)."""
-        body = b"\n".join(r.encode() if isinstance(r, str) else orjson.dumps(r) for r in records)
-        prepared = self.validator.prepare(body, RECEIVED)
+        prepared = self.validator.prepare(ndjson(records), RECEIVED)
         self.index.commit(self.source, prepared.identities)
         raw = [orjson.loads(m.value) for m in prepared.messages if m.topic == f"ioc.raw.{self.source}"]
         dead = [orjson.loads(m.value) for m in prepared.messages if m.topic == f"ioc.dlq.{self.source}"]
@@ -59,40 +60,11 @@ def accepted(source: str, *batches: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def compute(source: str, records: list[dict[str, Any]], partitions: int = 1, now_us: int = NOW_US) -> dict[Any, Any]:
+def compute(source: str, records: list[dict[str, Any]], partitions: int = 1, now_us: int = NOW_US) -> KpiRows:
     """Fold accepted records over `partitions` folds keyed as the connector keys them, then combine."""
-    kpis, spec = KPIS[source], SOURCES[source]
-    folds = [kpis.new_fold(UNITS) for _ in range(partitions)]
-    for r in records:
-        folds[zlib.crc32(spec.key(r).encode()) % partitions].apply(r)
-    combiner = Combiner(kpis, UNITS, partitions, owns=lambda key: True)
-    for src, fold in enumerate(folds):
-        combiner.put(src, (1, 1), list(fold.partials.sums.items()))
-        for key, (start, values) in fold.samples.drain().items():
-            combiner.put_samples(src, key, start, values)
-        for family, per_unit in fold.live(now_us).items():
-            combiner.put(src, (1, 1), [((family, unit, "live", "live"), list(v) if isinstance(v, tuple) else [v])
-                                       for unit, v in per_unit.items()])
-        combiner.mark_ready(src)
-    out = {}
-    for key, rows, _ in combiner.drain():
-        for kpi, value, num, den in rows:
-            out[(kpi, key[1], key[2], key[3])] = (value, num, den)
-    return out
-
-
-def close(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return a == b or math.isclose(a, b, rel_tol=1e-9)
-
-
-def check(actual: dict[Any, Any], expected: dict[Any, Any], absent: list[Any]) -> None:
-    wrong = {k: (actual.get(k), v) for k, v in expected.items()
-             if k not in actual or not all(close(x, y) for x, y in zip(actual[k], v))}
-    assert not wrong, "\n".join(f"{k}: got {got}, expected {want}" for k, (got, want) in wrong.items())
-    present = [k for k in absent if k in actual]
-    assert not present, f"rows that must not exist: {present}"
+    spec = SOURCES[source]
+    return fold_and_combine(KPIS[source], UNITS, records, lambda r: zlib.crc32(spec.key(r).encode()), partitions,
+                            now_us)
 
 
 SETS = {
@@ -171,18 +143,17 @@ def test_first_delivered_copy_wins() -> None:
 
 @pytest.mark.parametrize("source", SETS)
 def test_phase1_values(source: str) -> None:
-    check(compute(source, accepted(source, SETS[source][0])), *PHASE1[source])
+    assert_kpis(compute(source, accepted(source, SETS[source][0])), *PHASE1[source])
 
 
 @pytest.mark.parametrize("source", SETS)
 def test_hand_worked_values(source: str) -> None:
     phase1, phase2, _ = SETS[source]
-    check(compute(source, accepted(source, phase1, phase2)), *FINAL[source])
+    assert_kpis(compute(source, accepted(source, phase1, phase2)), *FINAL[source])
 
 
 def test_telecom_inventory_after_alarm() -> None:
-    check(compute("telecom", accepted("telecom", ds.TEL_PHASE1, ds.TEL_PHASE2)), ds.TEL_EXPECTED_PHASE2,
-          [])
+    assert_kpis(compute("telecom", accepted("telecom", ds.TEL_PHASE1, ds.TEL_PHASE2)), ds.TEL_EXPECTED_PHASE2, [])
 
 
 def test_telecom_cut_off_step_by_step() -> None:
