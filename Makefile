@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install run demo promtool chromium test test-unit test-integration test-browser screenshots test-faults bench clean
+.PHONY: help install run demo promtool chromium firefox test test-unit test-integration test-browser screenshots test-faults bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -30,7 +30,10 @@ promtool: ## Debian's prometheus package, for `promtool check/test rules`
 chromium: ## Debian's headless Chromium, for the ops screens' browser tests (Playwright drives it)
 	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; }
 
-test: $(STAMP) promtool chromium ## unit tests, then the integration suite on the real embedded broker
+firefox: ## Debian's Firefox ESR, for the ops screens' tests in Firefox (driven over WebDriver BiDi)
+	@command -v firefox-esr >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends firefox-esr; }
+
+test: $(STAMP) promtool chromium firefox ## unit tests, then the integration suite on the real embedded broker
 	$(VENV)/bin/pytest -q tests
 
 test-unit: $(STAMP) ## pure-function tests only
@@ -39,10 +42,10 @@ test-unit: $(STAMP) ## pure-function tests only
 test-integration: $(STAMP) ## pipeline tests through the embedded broker
 	$(VENV)/bin/pytest -q tests/integration
 
-test-browser: $(STAMP) chromium ## the ops screens in headless Chromium against a real pipeline; saves docs/screenshots
+test-browser: $(STAMP) chromium firefox ## the ops screens in headless Chromium and Firefox against a real pipeline; saves docs/screenshots
 	$(VENV)/bin/pytest -q tests/browser
 
-screenshots: $(STAMP) chromium ## regenerate the README's screenshots in docs/screenshots (both languages)
+screenshots: $(STAMP) chromium firefox ## regenerate the README's screenshots in docs/screenshots (both languages)
 	IOC_SCREENSHOTS_DIR=docs/screenshots $(VENV)/bin/pytest -q tests/browser
 
 test-faults: $(STAMP) ## fault trials (SIGKILLs, broker restart, stop/start) and property runs; prints a summary (~30 min)
