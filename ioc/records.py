@@ -41,6 +41,11 @@ def header(headers: Any, name: str) -> bytes | None:
     return None
 
 
+def fold_sender(partition: int) -> int:
+    """The sender id of a fold partition's markers on a dead-letter topic (the gateway's is 0)."""
+    return 1 + partition
+
+
 def barrier_headers(barrier_id: str, src: int) -> Headers:
     return [(H_BARRIER, barrier_id.encode()), (H_SRC, str(src).encode())]
 

@@ -7,6 +7,7 @@ DuckDB has one writer, so the pipeline must be stopped while it runs.
 """
 from __future__ import annotations
 
+import gc
 import math
 import sys
 import time
@@ -19,6 +20,7 @@ import duckdb
 from connectors.registry import source_names
 from ioc.records import KpiUpdate, iso, now_utc
 from ioc.settings import Settings
+from sinks.drilldown import upsert_details
 from sinks.schema import raw_table
 from sinks.store import Batch, open_store, write
 from streams.replay import Replay, ReplayResult
@@ -33,6 +35,7 @@ class Timings:
     read_fold_s: float = 0.0
     compute_s: float = 0.0
     write_s: float = 0.0
+    early_details: int = 0   # drill-down rows written while folding (dossiers forgotten on the way)
 
 
 def open_exclusive(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -42,19 +45,30 @@ def open_exclusive(settings: Settings) -> duckdb.DuckDBPyConnection:
         raise RuntimeError(f"cannot open {settings.duckdb_path}: stop the pipeline first ({exc})") from exc
 
 
-def archived_records(con: duckdb.DuckDBPyConnection, source: str) -> Iterator[list[str]]:
-    """The archive's record texts in arrival order (the order the raw topic had), in Arrow batches."""
-    query = f"SELECT record::VARCHAR FROM {raw_table(source)} ORDER BY received_at, id"
-    for batch in con.sql(query).to_arrow_reader(ARROW_BATCH):
-        yield batch.column(0).to_pylist()
+def archived_records(con: duckdb.DuckDBPyConnection, source: str) -> Iterator[tuple[list[str], list[int]]]:
+    """The archive's record texts and arrival times (epoch µs) in arrival order (the order the raw
+    topic had), in Arrow batches."""
+    query = f"SELECT record::VARCHAR, epoch_us(received_at) FROM {raw_table(source)} ORDER BY received_at, id"
+    with con.cursor() as reading:   # its own cursor: the caller may write meanwhile
+        for batch in reading.sql(query).to_arrow_reader(ARROW_BATCH):
+            yield batch.column(0).to_pylist(), batch.column(1).to_pylist()
 
 
-def recompute(settings: Settings, con: duckdb.DuckDBPyConnection, timings: Timings) -> ReplayResult:
-    replay = Replay(settings.units, settings.index_rules, settings.supplied)
+def recompute(settings: Settings, con: duckdb.DuckDBPyConnection, timings: Timings, store: bool) -> ReplayResult:
+    """Fold the archive; drill-down rows of dossiers the folds forget on the way are written as they
+    go (with `store`), so memory holds what a worker holds, not every dossier's row."""
+    replay = Replay(settings.units, settings.index_rules, settings.supplied, settings.late_us)
     started = time.perf_counter()
     for source in source_names():
-        for texts in archived_records(con, source):
-            replay.fold(source, texts)
+        for texts, arrivals in archived_records(con, source):
+            replay.fold(source, texts, arrivals)
+            # The folds' state is millions of long-lived objects without cycles: freezing them spares
+            # every later full collection a scan of all of them (3-4x faster folds on a year).
+            gc.freeze()
+            parting = replay.drain_parting(source)
+            if store and parting:
+                upsert_details(con, source, parting)
+                timings.early_details += len(parting)
     timings.read_fold_s = time.perf_counter() - started
     started = time.perf_counter()
     now = now_utc()
@@ -107,11 +121,14 @@ def run_replay(settings: Settings, compare: bool) -> int:
     con = open_exclusive(settings)
     try:
         timings = Timings()
-        result = recompute(settings, con, timings)
+        result = recompute(settings, con, timings, store=not compare)
         folded = sum(result.records.values())
         print(f"folded {folded:,} archived records ("
               + ", ".join(f"{s} {n:,}" for s, n in result.records.items()) + ") in "
               f"{timings.read_fold_s:.1f} s; {len(result.updates):,} KPI rows in {timings.compute_s:.1f} s")
+        if sum(result.too_late.values()):
+            print(f"skipped {sum(result.too_late.values()):,} records that arrived too late "
+                  f"([kpi] late_after_days = {settings.late_after_days:g}; too_late dead letters)")
         if sum(result.errors.values()):
             print(f"skipped {sum(result.errors.values()):,} records the KPIs refuse (processing_error dead letters): "
                   + ", ".join(f"{s} {n}" for s, n in result.errors.items() if n))
@@ -125,10 +142,11 @@ def run_replay(settings: Settings, compare: bool) -> int:
         timings.write_s = time.perf_counter() - started
         retracted = sum(1 for v in batch.kpis.values() if v is None)
         print(f"wrote {len(result.updates):,} KPI rows ({retracted:,} retracted), "
-              f"{sum(map(len, result.details.values())):,} drill-down rows in {timings.write_s:.1f} s")
+              f"{sum(map(len, result.details.values())) + timings.early_details:,} drill-down rows in {timings.write_s:.1f} s")
         return 0
     finally:
         con.close()
+        gc.unfreeze()   # let the interpreter's exit release what was frozen (DuckDB's bindings check)
 
 
 def _report_differences(diffs: list[str]) -> int:

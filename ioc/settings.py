@@ -56,6 +56,7 @@ class Settings:
     batch_max: int
     batch_within_s: float
     live_interval_s: float
+    late_after_days: float          # how late a record may arrive and still move KPIs (horizon.py)
     duckdb_path: Path
     query_port: int
     sink_batch_max: int
@@ -64,6 +65,10 @@ class Settings:
     index_rules: Rules | None = field(default=None, repr=False)
     supplied: SuppliedFigures = field(default_factory=lambda: SuppliedFigures(()), repr=False)
     alert_rules: list[AlertRule] = field(default_factory=list, repr=False)
+
+    @property
+    def late_us(self) -> int:
+        return int(self.late_after_days * 86_400_000_000)
 
     @property
     def http_url(self) -> str:
@@ -111,7 +116,7 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
         raise ConfigError([f"{path}: {exc}"]) from exc
     root = path.parent.parent if path.parent.name == "config" else path.parent
     top = _Reader(data, path.name, problems)
-    b, t, h, i, w, s = (top.table(k) for k in ("broker", "topics", "http", "ingest", "workers", "sink"))
+    b, t, h, i, w, s, k = (top.table(n) for n in ("broker", "topics", "http", "ingest", "workers", "sink", "kpi"))
     broker = BrokerSettings(
         bootstrap_servers=tuple(b.get("bootstrap_servers", list, [], lambda v: all(isinstance(x, str) and ":" in x for x in v), "a list of host:port strings")),
         security_protocol=b.get("security_protocol", str, "PLAINTEXT", lambda v: v in SECURITY_PROTOCOLS, f"one of {SECURITY_PROTOCOLS}"),
@@ -153,6 +158,7 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
         batch_max=w.get("batch_max", int, 2000, lambda v: v >= 1, "a positive integer"),
         batch_within_s=w.get("batch_within_s", float, 0.05, lambda v: v > 0, "seconds > 0"),
         live_interval_s=w.get("live_interval_s", float, 5.0, lambda v: v > 0, "seconds > 0"),
+        late_after_days=k.get("late_after_days", float, 400.0, lambda v: v >= 1, "days >= 1"),
         duckdb_path=_resolve(state_dir, s.get("duckdb_path", str, "ioc.duckdb")),
         query_port=s.get("query_port", int, 8481, _port, "a port 1..65535"),
         sink_batch_max=s.get("batch_max_records", int, 5000, lambda v: v >= 1, "a positive integer"),

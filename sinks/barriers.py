@@ -5,6 +5,7 @@ from collections import OrderedDict
 
 from connectors.registry import source_names
 from ioc import topics
+from ioc.records import fold_sender
 from streams.kpis.registry import INDEX_DOMAIN, KPIS
 
 Arrival = tuple[str, int, int]   # topic, partition, sender
@@ -12,12 +13,15 @@ Arrival = tuple[str, int, int]   # topic, partition, sender
 
 def expected_arrivals(partitions: int) -> frozenset[Arrival]:
     """A barrier is complete when it came on every partition of every topic the sink reads,
-    from every sender: the gateway for raw and dead letters, each combine partition for KPIs."""
+    from every sender: the gateway for raw and dead letters, each fold partition for the dead
+    letters it makes, each combine partition for KPIs."""
     out: set[Arrival] = set()
     for source in source_names():
         for p in range(partitions):
             out |= {(topics.raw(source), p, 0), (topics.dead_letters(source), p, 0)}
         if source in KPIS:
+            dlq = topics.dead_letters(source)
+            out |= {(dlq, d, fold_sender(p)) for d in range(partitions) for p in range(partitions)}
             kpi_topic = topics.kpi(KPIS[source].domain)
             out |= {(kpi_topic, k, q) for k in range(partitions) for q in range(partitions)}
             if KPIS[source].drill_down:   # from each fold partition to each details partition

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Sequence
 
 import orjson
 
@@ -19,6 +19,7 @@ from ioc.records import KpiUpdate
 from ioc.units import UnitRegistry
 from streams.kpis.base import AggKey, Fold, SourceKpis, live_vectors
 from streams.kpis.combine import Combiner
+from streams.kpis.horizon import TooLate
 from streams.kpis.index766 import Rules, index_rows
 from streams.kpis.registry import KPIS
 
@@ -30,27 +31,32 @@ class ReplayResult:
     updates: dict[str, KpiUpdate] = field(default_factory=dict)            # KPI key -> update
     details: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)   # source -> entity -> row
     records: Counter[str] = field(default_factory=Counter)    # folded, per source
+    too_late: Counter[str] = field(default_factory=Counter)   # beyond the horizon, per source
     errors: Counter[str] = field(default_factory=Counter)     # refused by the fold, per source (dead letters live)
 
 
 class Replay:
-    def __init__(self, units: UnitRegistry, rules: Rules | None, supplied: SuppliedFigures) -> None:
+    def __init__(self, units: UnitRegistry, rules: Rules | None, supplied: SuppliedFigures,
+                 late_us: int | None = None) -> None:
         self.units, self.rules, self.supplied = units, rules, supplied
-        self.folds: dict[str, Fold] = {source: kpis.new_fold(units) for source, kpis in KPIS.items()}
+        self.folds: dict[str, Fold] = {source: kpis.new_fold(units, late_us) for source, kpis in KPIS.items()}
         self.result = ReplayResult()
 
-    def fold(self, source: str, records: Iterable[str | bytes]) -> None:
-        """Fold raw records (the archive's JSON text) in; a record the fold refuses was a
-        `processing_error` dead letter when it first came, and is skipped here too."""
+    def fold(self, source: str, records: Sequence[str | bytes], arrivals: Sequence[int | None] | None = None) -> None:
+        """Fold raw records (the archive's JSON text, with their arrival times) in; a record the
+        fold refuses was a dead letter when it first came, and is skipped here too."""
         fold = self.folds[source]
-        done = errors = 0
-        for text in records:
+        done = late = errors = 0
+        for text, arrival in zip(records, arrivals or [None] * len(records)):
             try:
-                fold.apply(orjson.loads(text))
+                fold.apply(orjson.loads(text), arrival)
                 done += 1
+            except TooLate:
+                late += 1
             except Exception:   # noqa: BLE001 - the same guard as the live stage's
                 errors += 1
         self.result.records[source] += done
+        self.result.too_late[source] += late
         self.result.errors[source] += errors
 
     def finish(self, now_us: int, updated_at: str) -> ReplayResult:
@@ -61,10 +67,20 @@ class Replay:
                 self._add(KpiUpdate(row[0], key[1], self.units.level(key[1]) or "unknown", key[2], key[3],
                                     row[1], row[2], row[3], updated_at))
             if kpis.drill_down:
-                self.result.details[source] = fold.drain_details(everything=True)
+                self.result.details[source] = self.drain_details(source, everything=True)
         if self.rules is not None:
             self._index(updated_at)
         return self.result
+
+    def drain_details(self, source: str, everything: bool = False) -> dict[str, dict[str, Any]]:
+        """Drill-down rows of the entities in memory (changed ones, or all with `everything`) and
+        of those forgotten since the last drain."""
+        return self.folds[source].drain_details(everything) if KPIS[source].drill_down else {}
+
+    def drain_parting(self, source: str) -> dict[str, dict[str, Any]]:
+        """The last drill-down rows of entities forgotten since the last drain: a caller that
+        stores them as it goes keeps memory to what a worker holds."""
+        return self.folds[source].drain_parting()
 
     def _add(self, update: KpiUpdate) -> None:
         self.result.updates[update.key] = update

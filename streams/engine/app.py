@@ -1,8 +1,10 @@
 """Build the Faust app of the KPI workers: one fold agent and one combine agent per source."""
 from __future__ import annotations
 
+import gc
 import logging
 import os
+import time
 from typing import Any
 
 import faust
@@ -74,7 +76,7 @@ def _wire(app: faust.App, settings: Settings) -> None:
 
     for kpis in KPIS.values():
         fold = FoldStage(kpis, settings.units, settings.partitions, reader, assigned_of(topics.raw(kpis.source)), send,
-                         settings.live_interval_s)
+                         settings.live_interval_s, settings.late_us)
         combine = CombineStage(kpis, settings.units, settings.partitions, reader,
                                assigned_of(fold.out), send)
         for stage in (fold, combine):
@@ -92,6 +94,7 @@ def _wire(app: faust.App, settings: Settings) -> None:
         try:
             for stage in stages:
                 await stage.tick()
+            settle_heap()
         except Exception:
             log.exception("KPI timer failed; exiting for a clean restart")
             os._exit(70)
@@ -100,6 +103,19 @@ def _wire(app: faust.App, settings: Settings) -> None:
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
         for stage in stages:
             stage.revoke({tp.partition for tp in revoked if tp.topic == stage.topic})
+
+
+_settled = [0.0]
+
+
+def settle_heap(every_s: float = 60.0) -> None:
+    """Move what survived a collection into the permanent generation, now and then. KPI state is
+    millions of long-lived objects without reference cycles; left in the collected generations,
+    every full collection scans all of them (on a year of records, 3-4x the folding time)."""
+    if time.monotonic() - _settled[0] >= every_s:
+        gc.collect()
+        gc.freeze()
+        _settled[0] = time.monotonic()
 
 
 def _agent(app: faust.App, stage: PartitionedStage[Any], settings: Settings) -> None:

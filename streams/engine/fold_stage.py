@@ -1,26 +1,38 @@
 """Stage 1: fold a source's raw records into per-partition partial sums (raw -> partials topic)."""
 from __future__ import annotations
 
+import hashlib
 import time
-import uuid
+from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable
 
 import orjson
 
 from ioc import topics
-from ioc.records import H_ID, H_READY, H_SRC, DeadLetter, barrier_headers, now_utc
+from ioc.records import H_ID, H_READY, H_RECEIVED, H_SRC, DeadLetter, barrier_headers, fold_sender, header, now_utc
 from ioc.units import UnitRegistry
 from streams.engine.messages import Msg, stable_partition
 from streams.engine.reader import PartitionReader
 from streams.engine.stage import PartitionedStage, Slot
 from streams.kpis.base import AggKey, Fold, SourceKpis, live_vectors
+from streams.kpis.horizon import TooLate
 
 H_ORDER = "ioc-order"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 Send = Callable[[str, bytes | None, bytes | None, int | None, list[tuple[str, bytes]]], Awaitable[None]]
 
 
 def agg_text(key: AggKey) -> str:
     return "|".join(key)
+
+
+def arrival_us(headers: object) -> int | None:
+    """The gateway's received_at of a raw message (None for one without, e.g. written by hand)."""
+    received = header(headers, H_RECEIVED)
+    if received is None:
+        return None
+    at = datetime.fromisoformat(received.decode())
+    return (at - EPOCH) // timedelta(microseconds=1)
 
 
 class FoldState:
@@ -32,24 +44,29 @@ class FoldState:
 
 class FoldStage(PartitionedStage[FoldState]):
     def __init__(self, kpis: SourceKpis, units: UnitRegistry, partitions: int, reader: PartitionReader,
-                 assigned: Callable[[], set[int]], send: Send, live_interval_s: float) -> None:
+                 assigned: Callable[[], set[int]], send: Send, live_interval_s: float, late_us: int | None) -> None:
         super().__init__(topics.raw(kpis.source), reader, assigned)
         self.kpis, self.units, self.partitions, self.send = kpis, units, partitions, send
-        self.live_interval_s = live_interval_s
+        self.live_interval_s, self.late_us = live_interval_s, late_us
         self.out = topics.partials(kpis.source)
         self.dead_letters = 0
 
     def new_state(self, partition: int) -> FoldState:
-        return FoldState(self.kpis.new_fold(self.units))
+        return FoldState(self.kpis.new_fold(self.units, self.late_us))
 
     def apply(self, partition: int, state: FoldState, msg: Msg) -> None:
-        state.fold.apply(orjson.loads(msg.value or b""))
+        state.fold.apply(orjson.loads(msg.value or b""), arrival_us(msg.headers))
 
-    async def on_error(self, partition: int, msg: Msg, exc: Exception) -> None:
-        await super().on_error(partition, msg, exc)
-        self.dead_letters += 1
-        letter = DeadLetter(uuid.uuid4().hex, self.kpis.source, f"processing_error:{type(exc).__name__}",
-                            now_utc(), (msg.value or b"").decode("utf-8", "replace"))
+    async def on_error(self, partition: int, msg: Msg, exc: Exception, rebuilding: bool = False) -> None:
+        """A dead letter whose id follows from the record and the reason: a rebuild (which reports
+        every refusal again) or another worker re-sends the same row, which DuckDB keeps once."""
+        late = isinstance(exc, TooLate)
+        await super().on_error(partition, msg, exc, rebuilding or late)
+        self.dead_letters += 0 if rebuilding else 1
+        reason = "too_late" if late else f"processing_error:{type(exc).__name__}"
+        identity = header(msg.headers, H_ID) or hashlib.sha256(msg.value or b"").hexdigest().encode()
+        letter_id = hashlib.sha256(b"|".join([self.kpis.source.encode(), identity, reason.encode()])).hexdigest()[:32]
+        letter = DeadLetter(letter_id, self.kpis.source, reason, now_utc(), (msg.value or b"").decode("utf-8", "replace"))
         await self.send(topics.dead_letters(self.kpis.source), None, letter.to_json(), None,
                         [(H_ID, letter.id.encode())])
 
@@ -97,8 +114,12 @@ class FoldStage(PartitionedStage[FoldState]):
 
     async def _forward_barriers(self, partition: int, slot: Slot[FoldState]) -> None:
         outputs = [self.out] + ([topics.details(self.kpis.source)] if self.kpis.drill_down else [])
+        dead_letters = topics.dead_letters(self.kpis.source)
         for barrier_id, _ in slot.barriers:
             for topic in outputs:
                 for q in range(self.partitions):
                     await self.send(topic, None, b"", q, barrier_headers(barrier_id, partition))
+            # after the dead letters this partition made (too_late...): DuckDB has them too when idle
+            for q in range(self.partitions):
+                await self.send(dead_letters, None, b"", q, barrier_headers(barrier_id, fold_sender(partition)))
         slot.barriers.clear()

@@ -12,6 +12,7 @@ them, so the sink can tell when everything accepted up to a moment is reflected 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from abc import ABC, abstractmethod
 from typing import Any, Callable, Generic, TypeVar
@@ -49,8 +50,11 @@ class PartitionedStage(ABC, Generic[S]):
     async def flush(self, partition: int, slot: Slot[S], rebuilt: bool) -> None:
         """Send what changed (everything after a rebuild), then forward `slot.barriers`."""
 
-    async def on_error(self, partition: int, msg: Msg, exc: Exception) -> None:
-        log.error("%s[%d]@%d: %s: %s", self.topic, partition, msg.offset, type(exc).__name__, exc)
+    async def on_error(self, partition: int, msg: Msg, exc: Exception, rebuilding: bool = False) -> None:
+        """A record the stage refused; also called for those refused while rebuilding (it may be the
+        first time they are seen: records that came before the partition was first rebuilt)."""
+        if not rebuilding:
+            log.error("%s[%d]@%d: %s: %s", self.topic, partition, msg.offset, type(exc).__name__, exc)
 
     async def on_tick(self, partition: int, slot: Slot[S]) -> None:
         """Periodic work on an owned partition (live KPIs)."""
@@ -92,9 +96,15 @@ class PartitionedStage(ABC, Generic[S]):
         if slot is not None:
             return slot
         slot = Slot(self.new_state(partition))
+        refused: list[tuple[Msg, Exception]] = []
         async for batch in self.reader.read(self.topic, partition):
             for msg in batch:
-                _rebuild_one(self, partition, slot, msg)
+                exc = _rebuild_one(self, partition, slot, msg)
+                if exc is not None:
+                    refused.append((msg, exc))
+        gc.freeze()   # the rebuilt state lives long: keep it out of every later collection (app.settle_heap)
+        for msg, exc in refused:
+            await self.on_error(partition, msg, exc, rebuilding=True)
         slot.barriers = slot.barriers[-64:]   # older ones completed long ago; re-forwarding is harmless
         self.slots[partition] = slot
         log.info("rebuilt %s[%d] up to offset %d", self.topic, partition, slot.watermark)
@@ -102,16 +112,17 @@ class PartitionedStage(ABC, Generic[S]):
         return slot
 
 
-def _rebuild_one(stage: PartitionedStage[Any], partition: int, slot: Slot[Any], msg: Msg) -> None:
+def _rebuild_one(stage: PartitionedStage[Any], partition: int, slot: Slot[Any], msg: Msg) -> Exception | None:
+    slot.watermark = msg.offset + 1
     barrier = _barrier(msg)
     if barrier is not None:
         slot.barriers.append(barrier)
-    else:
-        try:
-            stage.apply(partition, slot.state, msg)
-        except Exception:   # already dead-lettered when it was first processed
-            pass
-    slot.watermark = msg.offset + 1
+        return None
+    try:
+        stage.apply(partition, slot.state, msg)
+    except Exception as exc:   # noqa: BLE001 - a refused record, reported after the rebuild
+        return exc
+    return None
 
 
 def completed_barriers(pending: dict[str, set[int]], arrivals: list[tuple[str, int]], senders: int) -> list[str]:

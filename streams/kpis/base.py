@@ -13,6 +13,7 @@ A percentile is not additive: a `samples` family keeps the values themselves, ap
 """
 from __future__ import annotations
 
+import operator
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -52,12 +53,12 @@ class Partials:
     dirty: set[AggKey] = field(default_factory=set)
 
     def add(self, contributions: dict[AggKey, Sequence[int]], sign: int) -> None:
+        combine = operator.add if sign > 0 else operator.sub   # element-wise in C: the hottest loop
         for key, vec in contributions.items():
             acc = self.sums.get(key)
             if acc is None:
                 acc = self.sums[key] = [0] * len(vec)
-            for i, v in enumerate(vec):
-                acc[i] += sign * v
+            acc[:] = map(combine, acc, vec)
             self.dirty.add(key)
 
     def drain(self) -> dict[AggKey, Vector]:
@@ -89,6 +90,12 @@ class Samples:
 
     def resend_all(self) -> None:
         self.sent.clear()
+
+    def forget(self, expired: Callable[[AggKey], bool]) -> None:
+        """Drop the values of closed periods once they were reported (no new value can come)."""
+        for key in [k for k in self.values if expired(k) and self.sent.get(k, 0) >= len(self.values[k])]:
+            del self.values[key]
+            self.sent.pop(key, None)
 
 
 def quantile_cont(sorted_values: Sequence[float], q: float) -> float | None:
@@ -142,10 +149,12 @@ class Fold(ABC):
         self.partials = Partials()
         self.samples = Samples()
         self.changed: set[str] = set()   # entities whose drill-down detail changed
+        self.parting: dict[str, dict[str, Any]] = {}   # last details of entities forgotten since the drain
 
     @abstractmethod
-    def apply(self, record: dict[str, Any]) -> None:
-        """Fold one validated source record in (idempotent for a record already applied)."""
+    def apply(self, record: dict[str, Any], arrival_us: int | None = None) -> None:
+        """Fold one validated source record in (idempotent for a record already applied).
+        `arrival_us` (the gateway's received_at) drives the horizon; None: no horizon."""
 
     def entities(self) -> list[str]:
         """Every entity with a drill-down detail (none unless the source offers drill-down)."""
@@ -158,7 +167,14 @@ class Fold(ABC):
     def drain_details(self, everything: bool = False) -> dict[str, dict[str, Any]]:
         keys = self.entities() if everything else self.changed
         out = {key: self.detail(key) for key in keys}
+        out.update(self.parting)
         self.changed.clear()
+        self.parting.clear()
+        return out
+
+    def drain_parting(self) -> dict[str, dict[str, Any]]:
+        """Only the last details of entities forgotten since the last drain."""
+        out, self.parting = self.parting, {}
         return out
 
     def live(self, now_us: int) -> dict[str, dict[str, int | tuple[int, ...]]]:
@@ -175,8 +191,8 @@ class SourceKpis(ABC):
     drill_down: bool = False   # its fold offers per-entity details (tables and views in DuckDB)
 
     @abstractmethod
-    def new_fold(self, units: UnitRegistry) -> Fold:
-        ...
+    def new_fold(self, units: UnitRegistry, late_us: int | None = None) -> Fold:
+        """A fold refusing records that arrive more than `late_us` late (streams/kpis/horizon.py)."""
 
     def family(self, name: str) -> Family:
         return next(f for f in self.families if f.name == name)

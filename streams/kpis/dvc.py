@@ -112,6 +112,9 @@ class DossierFold(RecordSetFold):
         latest = max(records)
         return (latest.unit, latest.due) if latest.status not in TERMINAL and latest.due is not None else None
 
+    def closed(self, records: Sequence[Rec]) -> bool:
+        return max(records).status in TERMINAL
+
     def detail(self, entity: str) -> dict[str, Any]:
         records = self.records(entity)
         latest, done = max(records), outcome(records)
@@ -160,5 +163,5 @@ class DvcKpis(SourceKpis):
         Family("overdue", 1, _overdue, LEVELS, live=True),
     )
 
-    def new_fold(self, units: UnitRegistry) -> Fold:
-        return DossierFold(units)
+    def new_fold(self, units: UnitRegistry, late_us: int | None = None) -> Fold:
+        return DossierFold(units, late_us)

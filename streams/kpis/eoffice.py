@@ -58,6 +58,10 @@ class DocumentFold(RecordSetFold):
         closed = any(r.status in CLOSED for r in records)
         return None if latest.outgoing or closed or latest.deadline is None else (latest.unit, latest.deadline)
 
+    def closed(self, records: Sequence[DocRec]) -> bool:
+        """Completed, rejected or recalled; an outgoing document once issued."""
+        return any(r.status in CLOSED or (r.outgoing and r.status == "issued") for r in records)
+
     def detail(self, entity: str) -> dict[str, Any]:
         records = self.records(entity)
         latest = max(records)
@@ -88,5 +92,5 @@ class EofficeKpis(SourceKpis):
         Family("overdue", 1, lambda v: [("eoffice.overdue_open", v[0], None, None)], LEVELS, live=True),
     )
 
-    def new_fold(self, units: UnitRegistry) -> Fold:
-        return DocumentFold(units)
+    def new_fold(self, units: UnitRegistry, late_us: int | None = None) -> Fold:
+        return DocumentFold(units, late_us)

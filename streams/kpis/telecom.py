@@ -68,7 +68,7 @@ class SiteFold(Fold):
         super().__init__(units)
         self.sites: dict[str, Site] = {}
 
-    def apply(self, record: dict[str, Any]) -> None:
+    def apply(self, record: dict[str, Any], arrival_us: int | None = None) -> None:
         site = self.sites.setdefault(record["site_id"], Site())
         kind = record["kind"]
         site.operator = record.get("operator") or site.operator
@@ -149,8 +149,8 @@ class TelecomKpis(SourceKpis):
         Family("cutoff", 2, _cutoff, (COMMUNE,), live=True),
     )
 
-    def new_fold(self, units: UnitRegistry) -> Fold:
-        return SiteFold(units)
+    def new_fold(self, units: UnitRegistry, late_us: int | None = None) -> Fold:
+        return SiteFold(units)   # per site and day, not per record: no horizon needed (README)
 
 
 
