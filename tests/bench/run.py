@@ -12,7 +12,8 @@ Phases (one pipeline for 1-3, a fresh one for 5-7, both on the embedded Tansu br
     `ioc.raw.dvc` as fast as the broker takes them, until `ioc status --wait-idle`, vs a no-op Faust
     agent (tests/bench/noop_faust.py) fed the same records the same way;
  3. the DuckDB sink's archive rate in that window vs plain Arrow-batch INSERTs of the same rows;
- 4. (the lead's) replay of a simulated year from DuckDB: "pending" until `ioc replay` exists;
+ 4. `ioc replay` of a simulated year from its DuckDB archive (built untimed as the pipeline builds
+    it) vs reading and parsing that archive alone; then of a second year too, for the RSS;
  5. KPI rate on a simulated Lai Châu period (`ioc simulate --dump`, every source) vs the no-op agent;
  6. worker RSS after that period and after twice that period;
  7. latency ingest -> kpi_latest, per record, at a steady 10x Lai Châu's busiest simulated hour,
@@ -28,7 +29,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,16 +36,15 @@ from typing import Any
 
 import orjson
 
-from connectors.dedup import IdentityIndex
-from connectors.ingest import build_validators
 from connectors.publisher import Outgoing
 from connectors.registry import SOURCES
 from ioc import topics
 from ioc.client import call
-from ioc.records import now_utc
 from ioc.settings import Settings, load_settings
-from ioc.tokens import load_pseudonym_key
 from tests.bench import latency, raw
+from tests.bench import replay as bench_replay
+from tests.bench.common import (SIM_SEED, cpu_line, cpu_snapshot, fold_rates, log, peak_rate, pipeline_pids,
+                                raw_only, simulate, validated, wait_idle)
 from tests.bench.noop_faust import rss_kib
 from tests.bench.records import dossier_records
 from tests.harness import ROOT, Pipeline
@@ -54,113 +53,10 @@ SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 N = int(sys.argv[1]) if len(sys.argv) > 1 else max(5_000, int(30_000 * SCALE))
 SIM_HOURS = float(os.environ.get("BENCH_SIM_HOURS") or max(1.0, round(6 * SCALE, 1)))   # doubled for RSS
 LATENCY_SAMPLES = 300                        # >= 200 at every scale
-SIM_SEED = 20261
 KPI_TARGET = 0.50                            # KPI rate / no-op Faust rate, from the issue
 P99_TARGET_S = 1.0
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def wait_idle(p: Pipeline, timeout_s: float = 1800) -> None:
-    """`ioc status --wait-idle`, its output kept out of the report."""
-    result = p.cli("status", "--wait-idle", "--timeout", str(timeout_s))
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-# -- processes ---------------------------------------------------------------------------------
-
-def cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK   # utime + stime
-
-
-def children(pid: int) -> list[int]:
-    out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        text = (task / "children").read_text().split()
-        out += [int(x) for x in text]
-    return out
-
-
-def pipeline_pids(pipeline: Pipeline) -> dict[str, int]:
-    """gateway (the supervisor itself), sink, worker-N and the embedded broker."""
-    assert pipeline.proc is not None
-    status = pipeline.status()
-    pids = {"gateway": pipeline.proc.pid, "sink": status["sink"]["pid"]}
-    pids.update({w["name"]: w["pid"] for w in status["workers"]})
-    for child in children(pipeline.proc.pid):
-        if "tansu" in Path(f"/proc/{child}/cmdline").read_bytes().decode(errors="replace"):
-            pids["broker"] = child
-    return pids
-
-
-def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
-    return {name: cpu_s(pid) for name, pid in pids.items()}
-
-
-def cpu_line(before: dict[str, float], after: dict[str, float], wall: float) -> str:
-    parts = [f"{name} {after[name] - before[name]:.1f}" for name in after]
-    return f"CPU s: {', '.join(parts)} over {wall:.1f} s wall ({os.cpu_count()} cores)"
-
-
-# -- records -----------------------------------------------------------------------------------
-
-def validated(settings: Settings, source: str, lines: list[bytes]) -> list[Outgoing]:
-    """The messages the gateway would publish for these records (raw and dead letters), validated
-    here, untimed, so that a phase can put them on the broker at the broker's pace."""
-    validator = build_validators(settings, IdentityIndex(), load_pseudonym_key(settings.pseudonym_key,
-                                                                               settings.state_dir))[source]
-    return validator.prepare(b"\n".join(lines), now_utc()).messages
-
-
-def raw_only(messages: list[Outgoing]) -> list[Outgoing]:
-    return [m for m in messages if m.topic.startswith(topics.raw(""))]
-
-
-def fold_rates(settings: Settings, messages: list[Outgoing]) -> dict[str, float]:
-    """Each source's KPI fold alone, in this process (no Faust, no broker), over its raw messages:
-    what a worker pays per record when it rebuilds a partition from offset 0 (one flush at the end)."""
-    from streams.kpis.registry import KPIS
-    by_source: dict[str, list[bytes]] = {}
-    for m in raw_only(messages):
-        by_source.setdefault(m.topic.removeprefix(topics.raw("")), []).append(m.value)
-    out: dict[str, float] = {}
-    for source, values in by_source.items():
-        if len(values) < 1000:
-            continue   # too few to time
-        fold = KPIS[source].new_fold(settings.units)
-        started = time.perf_counter()
-        for value in values:
-            fold.apply(orjson.loads(value))
-        fold.partials.drain()
-        fold.samples.drain()
-        fold.drain_details(everything=True)
-        out[source] = len(values) / (time.perf_counter() - started)
-    return out
-
-
-def simulate(folder: Path, start: str, hours: float) -> dict[str, list[bytes]]:
-    subprocess.run([sys.executable, "-m", "ioc.cli", "simulate", "--dump", str(folder), "--sim-hours", str(hours),
-                    "--seed", str(SIM_SEED), "--start", start], cwd=ROOT, check=True, capture_output=True)
-    return {s: (folder / f"{s}.ndjson").read_bytes().splitlines() for s in SOURCES}
-
-
-def peak_rate(lines: dict[str, list[bytes]], start: datetime, hours: float) -> tuple[float, str]:
-    """Records per second in the busiest clock hour (by event time) of the simulated records."""
-    per_hour: Counter[int] = Counter()
-    lo, hi = start.timestamp(), start.timestamp() + hours * 3600
-    for source, records in lines.items():
-        spec = SOURCES[source]
-        for line in records:
-            r = orjson.loads(line)
-            t = datetime.fromisoformat(r[spec.event_time_field(r)]).timestamp()
-            if lo <= t < hi:
-                per_hour[int(t // 3600)] += 1
-    hour, n = per_hour.most_common(1)[0]
-    return n / 3600, datetime.fromtimestamp(hour * 3600, start.tzinfo).strftime("%H:00")
+REPLAY_TARGET_S = 120.0                      # a simulated year replayed from DuckDB
+REPLAY_DAYS = max(7, round(365 * SCALE))     # days a period of the replay phase
 
 
 # -- phases ------------------------------------------------------------------------------------
@@ -336,15 +232,22 @@ def kpi_phase(p: Pipeline, tmp: Path, settings: Settings, res: Results, bootstra
     return noop_rss
 
 
-def replay_phase(res: Results) -> None:
-    # [LEAD] issue 8: replay of a simulated year from DuckDB (bulk replay path). Until `ioc replay`
-    # exists this prints "pending"; the lead wires the measurement in here.
-    help_text = subprocess.run([sys.executable, "-m", "ioc.cli", "--help"], cwd=ROOT, capture_output=True,
-                               text=True).stdout
-    if " replay " not in help_text:
-        res.rows.append("  replay: pending (no `ioc replay` command yet)")
-    else:
-        res.rows.append("  replay: pending (`ioc replay` exists; its measurement is not wired into the bench yet)")
+def replay_phase(tmp: Path, res: Results) -> None:
+    """`ioc replay` of a simulated year from its DuckDB archive, then of two years (tests/bench/replay.py)."""
+    f = bench_replay.measure(tmp, REPLAY_DAYS, log)
+    one, two = f.first, f.second
+    rate_one, base_rate = one.records / one.seconds, one.records / f.baseline_s
+    verdict = (f"  target < {REPLAY_TARGET_S:.0f} s: met" if one.seconds < REPLAY_TARGET_S else
+               f"  target < {REPLAY_TARGET_S:.0f} s: MISSED by {one.seconds - REPLAY_TARGET_S:,.0f} s")
+    row(res, f"replay: {f.days} simulated days from DuckDB ({one.records:,} rec)",
+        f"{one.seconds:,.1f} s", "read + parse that archive alone", f"{f.baseline_s:,.1f} s",
+        rate_one / base_rate, verdict)
+    row(res, f"replay process RSS after {2 * f.days} days ({two.records:,} rec)", f"{two.rss_mib:,.0f} MiB",
+        f"the same after {f.days} days", f"{one.rss_mib:,.0f} MiB", two.rss_mib / one.rss_mib)
+    res.notes.append(f"replay of {f.days} days: " + ", ".join(f"{s} {n:,}" for s, n in f.per_source.items())
+                     + f" ({bench_replay.YEAR_SITES} base stations); `ioc replay` said: "
+                     + one.output.replace("\n", "; ") + f"; {rate_one:,.0f} rec/s")
+    res.notes.append(f"replay of {2 * f.days} days in {two.seconds:,.1f} s: " + two.output.replace("\n", "; "))
 
 
 def sim_start(hours: float) -> datetime:
@@ -371,7 +274,7 @@ def simulated_phase(tmp: Path, res: Results, noop_rss: float) -> None:
         assert both[s][:len(first[s])] == first[s], s
     second = {s: both[s][len(first[s]):] for s in SOURCES}
     peak, peak_hour = peak_rate(both, start, 2 * SIM_HOURS)
-    p = Pipeline(tmp / "pipeline-sim")
+    p = Pipeline(tmp / "pipeline-sim", late_after_days=None)
     p.start()
     try:
         wait_idle(p)
@@ -437,7 +340,7 @@ def main() -> None:
     res = Results()
     with tempfile.TemporaryDirectory(prefix="ioc-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        p = Pipeline(tmp / "pipeline")
+        p = Pipeline(tmp / "pipeline", late_after_days=None)
         p.start()
         try:
             wait_idle(p)   # the workers have joined their group and rebuilt (empty) state
@@ -447,7 +350,7 @@ def main() -> None:
             noop_rss = kpi_phase(p, tmp, settings, res, bootstrap)
         finally:
             p.stop()
-        replay_phase(res)
+        replay_phase(tmp, res)
         simulated_phase(tmp, res, noop_rss)
     print(f"\nmake bench ({N:,} dvc records per rate figure, BENCH_SCALE={SCALE:g}, embedded Tansu broker, "
           f"{os.cpu_count()} cores; {time.perf_counter() - started:.0f} s)")
