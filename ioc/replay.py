@@ -142,7 +142,8 @@ def run_replay(settings: Settings, compare: bool) -> int:
         timings.write_s = time.perf_counter() - started
         retracted = sum(1 for v in batch.kpis.values() if v is None)
         print(f"wrote {len(result.updates):,} KPI rows ({retracted:,} retracted), "
-              f"{sum(map(len, result.details.values())) + timings.early_details:,} drill-down rows in {timings.write_s:.1f} s")
+              f"{sum(map(len, result.details.values())) + timings.early_details:,} drill-down rows "
+              f"in {timings.write_s:.1f} s")
         return 0
     finally:
         con.close()

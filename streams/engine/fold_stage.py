@@ -49,7 +49,6 @@ class FoldStage(PartitionedStage[FoldState]):
         self.kpis, self.units, self.partitions, self.send = kpis, units, partitions, send
         self.live_interval_s, self.late_us = live_interval_s, late_us
         self.out = topics.partials(kpis.source)
-        self.dead_letters = 0
 
     def new_state(self, partition: int) -> FoldState:
         return FoldState(self.kpis.new_fold(self.units, self.late_us))
@@ -62,11 +61,11 @@ class FoldStage(PartitionedStage[FoldState]):
         every refusal again) or another worker re-sends the same row, which DuckDB keeps once."""
         late = isinstance(exc, TooLate)
         await super().on_error(partition, msg, exc, rebuilding or late)
-        self.dead_letters += 0 if rebuilding else 1
         reason = "too_late" if late else f"processing_error:{type(exc).__name__}"
         identity = header(msg.headers, H_ID) or hashlib.sha256(msg.value or b"").hexdigest().encode()
         letter_id = hashlib.sha256(b"|".join([self.kpis.source.encode(), identity, reason.encode()])).hexdigest()[:32]
-        letter = DeadLetter(letter_id, self.kpis.source, reason, now_utc(), (msg.value or b"").decode("utf-8", "replace"))
+        text = (msg.value or b"").decode("utf-8", "replace")
+        letter = DeadLetter(letter_id, self.kpis.source, reason, now_utc(), text)
         await self.send(topics.dead_letters(self.kpis.source), None, letter.to_json(), None,
                         [(H_ID, letter.id.encode())])
 

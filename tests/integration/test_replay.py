@@ -73,7 +73,8 @@ def test_replay_repairs_damaged_kpi_tables(stopped: Pipeline) -> None:
     assert rows(stopped) == before
     assert stopped.cli("replay", "--compare").returncode == 0
     assert rows(stopped, "SELECT count(*) FROM index766_scores") != {(0,)}
-    assert rows(stopped, "SELECT count(*) FROM dvc_dossiers") == rows(stopped, "SELECT count(DISTINCT key) FROM raw_dvc")
+    dossiers = rows(stopped, "SELECT count(DISTINCT key) FROM raw_dvc")
+    assert rows(stopped, "SELECT count(*) FROM dvc_dossiers") == dossiers
     history = rows(stopped, "SELECT count(*) FROM kpi_history WHERE period = '1999' AND retracted")
     assert history == {(1,)}
 

@@ -22,7 +22,8 @@ def closing(dossier: str, unit: str = ds.A) -> list[dict[str, Any]]:
     """A dossier received and finished (status 9): closed once both arrived."""
     due = ds.L("11-06T17:00")
     return [ds.rec(dossier, unit, 2, ds.L("11-02T08:00"), ds.L("11-02T08:00"), due),
-            ds.rec(dossier, unit, 9, ds.L("11-05T10:00"), ds.L("11-02T08:00"), due, NgayKetThucXuLy=ds.L("11-05T10:00"))]
+            ds.rec(dossier, unit, 9, ds.L("11-05T10:00"), ds.L("11-02T08:00"), due,
+                   NgayKetThucXuLy=ds.L("11-05T10:00"))]
 
 
 def rating(dossier: str, stars: int = 5) -> dict[str, Any]:
