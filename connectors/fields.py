@@ -41,10 +41,23 @@ def _type_ok(kind: str, v: Any) -> bool:
     if kind == TS:
         return isinstance(v, str) and parse_ts(v) is not None
     if kind == NUMBER:
-        return (is_int(v) or isinstance(v, float)) and math.isfinite(v)
+        return _finite_number(v)
     if kind == STR_LIST:
         return isinstance(v, list) and all(isinstance(x, str) for x in v)
     raise ValueError(f"unknown field kind {kind}")
+
+
+def _finite_number(v: Any) -> bool:
+    """A JSON number a double holds. Parsing already refuses an integer beyond a double (as the KPI
+    worker's orjson does), but math.isfinite() of one would raise OverflowError: never let it."""
+    if isinstance(v, float):
+        return math.isfinite(v)
+    if not is_int(v):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
 
 
 def _enum_ok(f: Field, v: Any) -> bool:

@@ -9,6 +9,9 @@ from typing import Any
 _ID_STRING = re.compile(r"^[0-9]{12}$")
 _ID_RUN = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 MASK = "*" * 12
+# A digit, literal or escaped; a loose run is the longest sequence of them, NULs allowed in between.
+_LOOSE_DIGIT = re.compile(r"[0-9]|\\u003[0-9]")
+_LOOSE_RUN = re.compile(r"(?:[0-9]|\\u003[0-9])(?:\x00*(?:[0-9]|\\u003[0-9]))*")
 
 
 def is_personal_id(value: Any) -> bool:
@@ -47,8 +50,16 @@ def mask(obj: Any) -> Any:
 
 
 def mask_text(text: str) -> str:
-    """For text that could not be parsed: mask every run of exactly 12 digits."""
-    return _ID_RUN.sub(MASK, text)
+    """For text that could not be parsed: mask every run of exactly 12 digits. A UTF-16 or UTF-32
+    body read as UTF-8 has its digits NUL-separated, and JSON may write a digit as an escape
+    (\\u0030..\\u0039): both still make a run (the id must not survive someone dropping the NULs)."""
+    if "\x00" not in text and "\\u003" not in text:
+        return _ID_RUN.sub(MASK, text)   # the common case, in C
+    return _LOOSE_RUN.sub(_mask_loose_run, text)
+
+
+def _mask_loose_run(run: re.Match[str]) -> str:
+    return MASK if len(_LOOSE_DIGIT.findall(run.group())) == 12 else run.group()
 
 
 def pseudonymize(record: dict[str, Any], fields: tuple[str, ...], key: bytes) -> dict[str, Any]:

@@ -120,12 +120,20 @@ class SinkService:
 
     def _collect(self, batch: Batch, topic: str, r: Any) -> None:
         if topic in self._raw:
-            received = datetime.fromisoformat((header(r.headers, H_RECEIVED) or b"").decode())
-            event_us = int(header(r.headers, H_EVENT) or 0)
+            # Validation keeps unreadable times out; should one come anyway, the record is archived at the
+            # sink's clock or its arrival instead: raising here would re-read the same message forever.
+            try:
+                received = datetime.fromisoformat((header(r.headers, H_RECEIVED) or b"").decode())
+            except (ValueError, UnicodeDecodeError):
+                received = datetime.now().astimezone()
+            try:
+                event_time = datetime.fromtimestamp(int(header(r.headers, H_EVENT) or 0) / 1e6, received.tzinfo)
+            except (ValueError, OverflowError, OSError):
+                log.warning("%s offset %s: event time header out of range, archived at its arrival", topic, r.offset)
+                event_time = received
             batch.raw.setdefault(self._raw[topic], []).append({
                 "id": (header(r.headers, H_ID) or b"").decode(), "key": (r.key or b"").decode(),
-                "received_at": received, "event_time": datetime.fromtimestamp(event_us / 1e6, received.tzinfo),
-                "record": r.value.decode()})
+                "received_at": received, "event_time": event_time, "record": r.value.decode()})
         elif topic in self._dlq:
             letter = orjson.loads(r.value)
             letter["received_at"] = datetime.fromisoformat(letter["received_at"])

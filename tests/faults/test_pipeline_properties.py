@@ -35,7 +35,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.faults.conftest import SCALES, Ledger, per_source
 from tests.faults.driver import Answers, log_tail, post, wait_idle_unbroken
-from tests.faults.mutations import BODY_KINDS, Mutator, expected_records, pid, valid_records
+from tests.faults.mutations import BODY_KINDS, Mutator, pid, valid_records
+from tests.faults.oracle import expected_records
 from tests.faults.privacy_scan import Findings, scan_duckdb, scan_http, scan_text_files, scan_topics, secrets_of
 from tests.faults.workload import SOURCES
 from tests.harness import Pipeline
@@ -103,7 +104,7 @@ def metric_counts(p: Pipeline) -> dict[tuple[str, str], float]:
 def test_generated_records_are_all_accounted_and_nothing_leaks(scale: str, tmp_path: Path, ledger: Ledger) -> None:
     seed = os.environ.get("IOC_FAULTS_SEED") or str(random.SystemRandom().randrange(1, 10**9))
     rng = random.Random(f"{seed}:generated:{scale}")
-    m = Mutator(rng, max_record_bytes=1 << 20, known_bugs=False)
+    m = Mutator(rng, max_record_bytes=1 << 20)
     p = Pipeline(tmp_path)
     p.config.write_text(p.config.read_text().replace("[http]\n", f"[http]\nmax_body_bytes = {MAX_BODY}\n", 1))
     p.start()

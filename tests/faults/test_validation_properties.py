@@ -14,7 +14,8 @@ body's framing and encoding. For every body:
   fields present, closed lists respected with strict JSON types, timestamps with an offset, no
   personal id anywhere; and the source's KPI fold takes it as the worker would (parse the raw
   message, apply, evaluate live KPIs, drain) without raising;
-- no planted personal id is in any message, and no dead letter holds a 12-digit value;
+- no planted personal id is in any message, and no dead letter holds a 12-digit value (even with its NULs
+  dropped, as in a UTF-16 body);
 - the same body again: nothing accepted, every earlier acceptance a duplicate (nothing counted twice).
 """
 from __future__ import annotations
@@ -35,8 +36,8 @@ from connectors.ingest import Prepared, Validator
 from connectors.registry import SOURCES as SPECS
 from ioc.settings import load_settings
 from tests.faults.conftest import SCALES
-from tests.faults.mutations import (BODY_KINDS, RECORD_MUTATIONS, TEXT_MUTATIONS, Mutator, expected_records,
-                                    strict_json, valid_records)
+from tests.faults.mutations import BODY_KINDS, RECORD_MUTATIONS, TEXT_MUTATIONS, Mutator, valid_records
+from tests.faults.oracle import expected_records, strict_json
 from streams.kpis.registry import KPIS
 from tests.faults.workload import SOURCES
 
@@ -83,6 +84,13 @@ TIMESTAMP_FIELDS = {"dvc": ["ThoiGianCapNhat", "NgayTiepNhan", "NgayHenTra", "Ng
                     "telecom": ["valid_from", "event_time", "period_start"]}
 
 
+def published_as_id(pid: bytes, blob: bytes) -> bool:
+    """A planted id out as a personal id: a JSON string or number of its own (also in a dead letter's
+    escaped text, or as a key or header). A mutation may have made it part of a longer string
+    (`"001000000000?"`: invalid UTF-8 spliced in, then re-encoded), which is no personal id (contract 7)."""
+    return re.search(rb'(?<![^"\s:,\[{-])' + pid + rb'(?![^"\s,\]}\\])', blob) is not None
+
+
 def reason_pattern(source: str) -> re.Pattern[str]:
     names = "|".join(map(re.escape, FIELDS[source]))
     return re.compile(rf"(unparseable|too_large|personal_id|future_time|unknown_unit:.*|"
@@ -117,14 +125,14 @@ def pool(source: str) -> tuple[dict[str, Any], ...]:
 
 
 @st.composite
-def bodies(draw: Any, source: str, known_bugs: bool = False) -> tuple[bytes, list[str]]:
+def bodies(draw: Any, source: str) -> tuple[bytes, list[str]]:
     records = pool(source)
     rng = draw(st.randoms(use_true_random=False))
     picks = draw(st.lists(st.integers(0, len(records) - 1), max_size=8))
     kinds = draw(st.lists(st.lists(st.sampled_from(RECORD_MUTATIONS + TEXT_MUTATIONS), max_size=3),
                           min_size=len(picks), max_size=len(picks)))
     framing = draw(st.sampled_from(BODY_KINDS))
-    m = Mutator(rng, MAX_RECORD, known_bugs)
+    m = Mutator(rng, MAX_RECORD)
     lines = [m.line(source, records[i], k) for i, k in zip(picks, kinds)]
     return m.body(lines, framing), m.planted
 
@@ -155,13 +163,14 @@ def check_body(source: str, body: bytes, planted: list[str]) -> Prepared:
         text = letter["record"]
         try:
             parsed = strict_json(text.encode("utf-8", "surrogatepass"))
-        except (ValueError, UnicodeError, RecursionError):
-            assert not TWELVE.search(text), f"a 12-digit run in the dead letter: {text[:300]!r}"
+        except (ValueError, UnicodeError, RecursionError):   # (a UTF-16 body: its digits NUL-separated)
+            assert not TWELVE.search(text.replace("\x00", "")), f"a 12-digit run in the dead letter: {text[:300]!r}"
         else:
             assert not has_personal_id(parsed), f"a personal id in the dead letter: {text[:300]!r}"
-    blob = b"".join(m.value + (m.key or b"") + b"".join(v for _, v in m.headers) for m in prepared.messages)
+    blob = b"\n".join(b"\n".join([m.value, m.key or b"", *(v for _, v in m.headers)]) for m in prepared.messages)
+    blob += b"\n" + blob.replace(b"\\u0000", b"")   # a dead letter of a UTF-16 body: NULs escaped in JSON
     for pid in planted:
-        assert not re.search(rb"(?<![0-9])" + pid.encode() + rb"(?![0-9])", blob), f"personal id {pid} published"
+        assert not published_as_id(pid.encode(), blob), f"personal id {pid} published"
     again = v.prepare(body, RECEIVED)   # the same body once more, before any commit
     assert (again.result.accepted, again.result.duplicate, dict(again.result.dead_letter_reasons)) == \
         (0, r.accepted + r.duplicate, dict(r.dead_letter_reasons))
@@ -189,10 +198,10 @@ def check_accepted(source: str, record: Any) -> None:
             datetime.fromisoformat(value.replace("Z", "+00:00"))   # a real calendar date and time
 
 
-def run_property(source: str, scale: str, known_bugs: bool = False) -> None:
+def run_property(source: str, scale: str) -> None:
     @settings(max_examples=EXAMPLES[scale], deadline=None, database=None, derandomize=False,
               suppress_health_check=list(HealthCheck))
-    @given(bodies(source, known_bugs))
+    @given(bodies(source))
     def prop(case: tuple[bytes, list[str]]) -> None:
         check_body(source, *case)
     prop()
