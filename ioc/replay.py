@@ -126,6 +126,10 @@ def run_replay(settings: Settings, compare: bool) -> int:
         print(f"folded {folded:,} archived records ("
               + ", ".join(f"{s} {n:,}" for s, n in result.records.items()) + ") in "
               f"{timings.read_fold_s:.1f} s; {len(result.updates):,} KPI rows in {timings.compute_s:.1f} s")
+        if result.forgotten or result.kept:
+            print("entities in memory at the end: " + ", ".join(f"{s} {n:,}" for s, n in result.kept.items())
+                  + "; closed beyond the horizon and forgotten: "
+                  + ", ".join(f"{s} {n:,}" for s, n in result.forgotten.items()))
         if sum(result.too_late.values()):
             print(f"skipped {sum(result.too_late.values()):,} records that arrived too late "
                   f"([kpi] late_after_days = {settings.late_after_days:g}; too_late dead letters)")

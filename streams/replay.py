@@ -21,6 +21,7 @@ from streams.kpis.base import AggKey, Fold, SourceKpis, live_vectors
 from streams.kpis.combine import Combiner
 from streams.kpis.horizon import TooLate
 from streams.kpis.index766 import Rules, index_rows
+from streams.kpis.record_set import RecordSetFold
 from streams.kpis.registry import KPIS
 
 SOLE = 0   # the one "partition" a replay folds
@@ -33,6 +34,8 @@ class ReplayResult:
     records: Counter[str] = field(default_factory=Counter)    # folded, per source
     too_late: Counter[str] = field(default_factory=Counter)   # beyond the horizon, per source
     errors: Counter[str] = field(default_factory=Counter)     # refused by the fold, per source (dead letters live)
+    forgotten: Counter[str] = field(default_factory=Counter)  # closed entities beyond the horizon, per source
+    kept: Counter[str] = field(default_factory=Counter)       # entities still in memory, per source
 
 
 class Replay:
@@ -68,6 +71,9 @@ class Replay:
                                     row[1], row[2], row[3], updated_at))
             if kpis.drill_down:
                 self.result.details[source] = self.drain_details(source, everything=True)
+            if isinstance(fold, RecordSetFold):   # entities that close: dossiers, documents
+                self.result.forgotten[source] = len(fold.forgotten)
+                self.result.kept[source] = len(fold.entities())
         if self.rules is not None:
             self._index(updated_at)
         return self.result

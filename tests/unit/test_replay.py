@@ -78,3 +78,18 @@ def test_a_record_the_fold_refuses_is_counted_not_raised(tmp_path: Path) -> None
     broken = {k: v for k, v in ds.PHASE1[0].items() if k != "MaDonVi"}
     result = replay([broken, *ds.PHASE1[1:]], tmp_path)
     assert result.errors["dvc"] == 1 and result.records["dvc"] == len(ds.PHASE1) - 1
+
+
+def test_the_replay_forgets_closed_dossiers_beyond_the_horizon_and_says_how_many() -> None:
+    from streams.kpis import horizon
+    late = 30 * horizon.DAY_US
+    r = Replay(SETTINGS.units, None, load_settings().supplied, late)
+    t0 = 1_793_000_000_000_000
+    d1 = [orjson.dumps(x) for x in ds.D1]
+    r.fold("dvc", d1, [t0] * len(d1))
+    d8 = [orjson.dumps(x) for x in ds.D8]
+    r.fold("dvc", d8, [t0 + late + horizon.MARGIN_US + horizon.PASS_EVERY_US + 1] * len(d8))
+    assert r.drain_parting("dvc").keys() == {"D1"}   # its last drill-down row, before it went
+    result = r.finish(NOW_US, UPDATED)
+    assert result.forgotten["dvc"] == 1 and result.kept["dvc"] == 1
+    assert value(result, "dvc.received", ds.A, "month", "2026-11") == (2, None, None)   # D1 still counts
