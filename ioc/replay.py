@@ -18,6 +18,7 @@ from typing import Any, Iterator
 import duckdb
 
 from connectors.registry import source_names
+from ioc.periods import LIVE
 from ioc.records import KpiUpdate, iso, now_utc
 from ioc.settings import Settings
 from sinks.drilldown import upsert_details
@@ -27,7 +28,6 @@ from streams.replay import Replay, ReplayResult
 
 ARROW_BATCH = 100_000
 TOLERANCE = 1e-9
-_NUMBERS = ("value", "numerator", "denominator")
 
 
 @dataclass
@@ -96,14 +96,14 @@ def _row(u: KpiUpdate) -> dict[str, Any]:
     return row
 
 
-def differences(con: duckdb.DuckDBPyConnection, result: ReplayResult, live_grain: str = "live") -> list[str]:
+def differences(con: duckdb.DuckDBPyConnection, result: ReplayResult) -> list[str]:
     """KPI rows (live ones aside: they move with the clock) where kpi_current and the recomputation differ."""
     stored = {f"{k}|{u}|{g}|{p}": (v, n, d) for k, u, g, p, v, n, d in con.execute(
         "SELECT kpi, unit, grain, period, value, numerator, denominator FROM kpi_current").fetchall()}
     fresh = {key: (u.value, u.numerator, u.denominator) for key, u in result.updates.items()}
     out = []
     for key in sorted(set(stored) | set(fresh)):
-        if key.split("|")[2] == live_grain:
+        if key.split("|")[2] == LIVE:
             continue
         a, b = stored.get(key), fresh.get(key)
         if a is None or b is None or not all(_same(x, y) for x, y in zip(a, b)):
