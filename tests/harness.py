@@ -2,20 +2,24 @@
 NDJSON request bodies and read its KPIs back."""
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Coroutine, TypeVar
 
 import orjson
 
 from ioc.client import PipelineUnavailable, call
 from tests.kpi_checks import Key
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -145,3 +149,38 @@ pseudonym_key = "generate"
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "ioc.cli", "--config", str(self.config), *args],
                               cwd=ROOT, capture_output=True, text=True)
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """`asyncio.run` in a thread of its own: the main thread may already run an event loop (a session
+    fixture of another suite, e.g. Playwright's sync API, keeps one running)."""
+    box: list[Any] = []
+
+    def target() -> None:
+        try:
+            box.append((True, asyncio.run(make())))
+        except BaseException as exc:  # handed to the caller
+            box.append((False, exc))
+    thread = threading.Thread(target=target, name="run_async")
+    thread.start()
+    thread.join()
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value
+
+
+def group_members(pipeline: Pipeline, group: str = "ioc-kpi") -> int:
+    """Members of the KPI workers' consumer group (Faust app id)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    async def count() -> int:
+        admin = AIOKafkaAdminClient(bootstrap_servers=pipeline.status()["broker"]["address"])
+        await admin.start()
+        try:
+            described = await admin.describe_consumer_groups([group])
+            return sum(len(g[5]) for response in described for g in response.groups if g[1] == group)
+        finally:
+            await admin.close()
+
+    return run_async(count)

@@ -10,14 +10,13 @@ every raw table and dead letters per source, and the accounting of `ioc status -
 """
 from __future__ import annotations
 
-import asyncio
 import random
 import threading
 import time
 import urllib.error
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Coroutine, Iterable, TypeVar
+from typing import Any, Iterable
 
 from ioc.client import PipelineUnavailable
 from ioc.simulator.sender import post_ndjson
@@ -26,7 +25,6 @@ from tests.harness import Pipeline
 from tests.kpi_checks import close
 
 KPI_COLUMNS = "kpi, unit, unit_level, grain, period, value, numerator, denominator"
-T = TypeVar("T")
 Key = tuple[str, str, str, str]
 Row = tuple[Any, Any, Any, Any]   # unit_level, value, numerator, denominator
 
@@ -184,41 +182,6 @@ def wait_broker_replaced(pipeline: Pipeline, old_pid: int, timeout_s: float = 12
             pass
         time.sleep(0.2)
     raise AssertionError(f"the broker (was pid {old_pid}) was not restarted within {timeout_s} s")
-
-
-def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """`asyncio.run` in a thread of its own: the main thread may already run an event loop (a session
-    fixture of another suite, e.g. Playwright's sync API, keeps one running)."""
-    box: list[Any] = []
-
-    def target() -> None:
-        try:
-            box.append((True, asyncio.run(make())))
-        except BaseException as exc:  # handed to the caller
-            box.append((False, exc))
-    thread = threading.Thread(target=target, name="run_async")
-    thread.start()
-    thread.join()
-    ok, value = box[0]
-    if not ok:
-        raise value
-    return value
-
-
-def group_members(pipeline: Pipeline, group: str = "ioc-kpi") -> int:
-    """Members of the KPI workers' consumer group (Faust app id)."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    async def count() -> int:
-        admin = AIOKafkaAdminClient(bootstrap_servers=pipeline.status()["broker"]["address"])
-        await admin.start()
-        try:
-            described = await admin.describe_consumer_groups([group])
-            return sum(len(g[5]) for response in described for g in response.groups if g[1] == group)
-        finally:
-            await admin.close()
-
-    return run_async(count)
 
 
 def wait_idle_unbroken(pipeline: Pipeline, timeout_s: float = 1800) -> None:

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 import duckdb
 import orjson
 
-from tests.faults.driver import run_async
+from tests.harness import run_async
 from tests.harness import Pipeline
 from tests.personal_ids import DIGIT_BOUNDED, has_personal_id, is_personal_id
 

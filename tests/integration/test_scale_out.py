@@ -30,7 +30,7 @@ from ioc.topics_cli import pipeline_topics
 from streams.kpis.registry import detail_sources, kpi_domains
 from tests import datasets as ds
 from tests import dvc_dataset as dvc
-from tests.harness import ROOT, Pipeline, ndjson as body
+from tests.harness import ROOT, Pipeline, group_members, ndjson as body
 
 pytestmark = pytest.mark.integration
 
@@ -52,16 +52,6 @@ def requests() -> list[tuple[str, list[Any], int]]:
     return out
 
 
-async def _group_members(bootstrap: str, group: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        described = await admin.describe_consumer_groups([group])
-        return sum(len(g[5]) for response in described for g in response.groups if g[1] == group)
-    finally:
-        await admin.close()
-
-
 def kpi_latest_after_feeding(workdir: Path, workers: int) -> tuple[dict[Key, dict[str, Any]], int]:
     pipeline = Pipeline(workdir, workers=workers)
     pipeline.start()
@@ -73,7 +63,7 @@ def kpi_latest_after_feeding(workdir: Path, workers: int) -> tuple[dict[Key, dic
         status = pipeline.status()
         assert [w["alive"] for w in status["workers"]] == [True] * workers
         assert all(w["restarts"] == 0 for w in status["workers"]), status["workers"]
-        members = asyncio.run(_group_members(status["broker"]["address"], "ioc-kpi"))
+        members = group_members(pipeline)
         rows = pipeline.sql(f"SELECT {COLUMNS} FROM kpi_latest")
     finally:
         assert pipeline.stop() == 0
