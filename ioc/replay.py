@@ -12,18 +12,17 @@ import math
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Iterator
 
 import duckdb
 
 from connectors.registry import source_names
 from ioc.periods import LIVE
-from ioc.records import KpiUpdate, iso, now_utc
+from ioc.records import iso, now_utc
 from ioc.settings import Settings
 from sinks.drilldown import upsert_details
 from sinks.schema import raw_table
-from sinks.store import Batch, open_store, write
+from sinks.store import Batch, open_store, parse_kpi, write
 from streams.replay import Replay, ReplayResult
 
 ARROW_BATCH = 100_000
@@ -80,20 +79,12 @@ def recompute(settings: Settings, con: duckdb.DuckDBPyConnection, timings: Timin
 def batch_of(result: ReplayResult, current: set[str]) -> Batch:
     """Every recomputed row; a KPI row the recomputation does not produce any more is retracted."""
     batch = Batch()
-    batch.kpis = {key: _row(u) for key, u in result.updates.items()}
+    batch.kpis = {key: parse_kpi(u.to_json()) for key, u in result.updates.items()}   # as the sink reads them
     batch.kpis.update({key: None for key in current - set(result.updates)})
     batch.details = result.details
-    batch.index766 = {(u.unit, u.grain, u.period): _row(u) for u in result.updates.values() if u.detail is not None}
+    batch.index766 = {(row["unit"], row["grain"], row["period"]): row for row in batch.kpis.values()
+                      if row and "detail" in row}
     return batch
-
-
-def _row(u: KpiUpdate) -> dict[str, Any]:
-    row = {"kpi": u.kpi, "unit": u.unit, "unit_level": u.unit_level, "grain": u.grain, "period": u.period,
-           "value": u.value, "numerator": u.numerator, "denominator": u.denominator,
-           "updated_at": datetime.fromisoformat(u.updated_at)}
-    if u.detail is not None:
-        row["detail"] = u.detail
-    return row
 
 
 def differences(con: duckdb.DuckDBPyConnection, result: ReplayResult) -> list[str]:

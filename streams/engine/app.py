@@ -89,6 +89,8 @@ def _wire(app: faust.App, settings: Settings) -> None:
         _agent(app, index, settings)
         stages.append(index)
 
+    settle_heap = HeapSettler()
+
     @app.timer(interval=0.5)
     async def tick() -> None:
         try:
@@ -105,17 +107,19 @@ def _wire(app: faust.App, settings: Settings) -> None:
             stage.revoke({tp.partition for tp in revoked if tp.topic == stage.topic})
 
 
-_settled = [0.0]
-
-
-def settle_heap(every_s: float = 60.0) -> None:
-    """Move what survived a collection into the permanent generation, now and then. KPI state is
+class HeapSettler:
+    """Moves what survived a collection into the permanent generation, now and then. KPI state is
     millions of long-lived objects without reference cycles; left in the collected generations,
     every full collection scans all of them (on a year of records, 3-4x the folding time)."""
-    if time.monotonic() - _settled[0] >= every_s:
-        gc.collect()
-        gc.freeze()
-        _settled[0] = time.monotonic()
+
+    def __init__(self, every_s: float = 60.0) -> None:
+        self.every_s, self.last = every_s, 0.0
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last >= self.every_s:
+            gc.collect()
+            gc.freeze()
+            self.last = time.monotonic()
 
 
 def _agent(app: faust.App, stage: PartitionedStage[Any], settings: Settings) -> None:

@@ -102,7 +102,7 @@ class PartitionedStage(ABC, Generic[S]):
                 exc = _rebuild_one(self, partition, slot, msg)
                 if exc is not None:
                     refused.append((msg, exc))
-        gc.freeze()   # the rebuilt state lives long: keep it out of every later collection (app.settle_heap)
+        gc.freeze()   # the rebuilt state lives long: keep it out of every later collection (app.HeapSettler)
         for msg, exc in refused:
             await self.on_error(partition, msg, exc, rebuilding=True)
         slot.barriers = slot.barriers[-64:]   # older ones completed long ago; re-forwarding is harmless
