@@ -10,8 +10,8 @@ import orjson
 
 from connectors.fields import Field, first_problem
 from connectors.privacy import contains_personal_id
-from connectors.timestamps import parse_ts
-from ioc.units import UnitRegistry
+from contract.timestamps import parse_ts
+from contract.units import UnitRegistry
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ from typing import Any
 
 from connectors.base import SourceSpec
 from connectors.fields import BOOL, INT, STR, TS, Field
-from connectors.timestamps import parse_ts
-from ioc.units import UnitRegistry
+from contract.timestamps import parse_ts
+from contract.units import UnitRegistry
 
 CHANNELS = frozenset({1, 2, 3})
 STATUSES = frozenset(range(1, 11))
@@ -44,4 +44,4 @@ class DvcSource(SourceSpec):
         return (record["MaHoSo"], record["TrangThaiHoSo"], parse_ts(record["ThoiGianCapNhat"]))
 
     def key(self, record: dict[str, Any]) -> str:
-        return record["MaHoSo"]
+        return str(record["MaHoSo"])

@@ -5,8 +5,8 @@ from typing import Any
 
 from connectors.base import SourceSpec
 from connectors.fields import BOOL, STR, TS, Field
-from connectors.timestamps import parse_ts
-from ioc.units import UnitRegistry
+from contract.timestamps import parse_ts
+from contract.units import UnitRegistry
 
 STATUSES = frozenset({"received", "registered", "assigned", "processing", "completed", "issued", "rejected",
                       "recalled"})
@@ -37,4 +37,4 @@ class EofficeSource(SourceSpec):
         return (record["doc_id"], record["status"], parse_ts(record["event_time"]))
 
     def key(self, record: dict[str, Any]) -> str:
-        return record["doc_id"]
+        return str(record["doc_id"])

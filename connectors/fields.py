@@ -9,8 +9,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from connectors.timestamps import parse_ts
-from ioc.units import UnitRegistry
+from contract.timestamps import parse_ts
+from contract.units import UnitRegistry
 
 STR, INT, BOOL, TS, NUMBER, STR_LIST = "str", "int", "bool", "ts", "number", "str_list"
 
@@ -62,7 +62,7 @@ def _finite_number(v: Any) -> bool:
 
 def _enum_ok(f: Field, v: Any) -> bool:
     if f.within is not None:
-        return f.within[0] <= v <= f.within[1]
+        return bool(f.within[0] <= v <= f.within[1])
     if f.enum is None:
         return True
     values = v if f.kind == STR_LIST else [v]
@@ -87,6 +87,6 @@ def first_problem(record: dict[str, Any], fields: tuple[Field, ...], units: Unit
         if not _enum_ok(f, v):
             return f"bad_enum:{f.name}"
     for f, v in present:
-        if f.unit is not None and not f.unit(units, v):
+        if f.unit is not None and not f.unit(units, str(v)):
             return f"unknown_unit:{v}"
     return None

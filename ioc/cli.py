@@ -11,10 +11,10 @@ from typing import Any, Iterator
 import orjson
 
 from connectors.parse import split_records
+from contract.errors import ConfigError
+from gateway.tokens import read_token
 from ioc.client import PipelineUnavailable, call
-from ioc.errors import ConfigError
-from ioc.settings import Settings, load_settings
-from ioc.tokens import read_token
+from ioc.config import Config, load_config
 from ioc.view import print_ingest, print_rows, print_status
 
 CHUNK_RECORDS = 5000
@@ -24,12 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `ioc sql ... | head` ends quietly
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(args.config)
+        config = load_config(args.config, args.bootstrap)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
     try:
-        return int(args.handler(settings, args) or 0)
+        return int(args.handler(config, args) or 0)
     except PipelineUnavailable as exc:
         print(f"error: {exc}\nIs the pipeline running? Start it with `make run`.", file=sys.stderr)
         return 3
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ioc", description="Provincial IOC event pipeline")
     p.add_argument("--config", help="pipeline.toml (default: config/pipeline.toml or $IOC_CONFIG)")
+    p.add_argument("--bootstrap", help=argparse.SUPPRESS)   # `ioc run` hands its children the embedded broker's address
     sub = p.add_subparsers(required=True, metavar="command")
     sub.add_parser("run", help="start the whole pipeline").set_defaults(handler=_run)
     sub.add_parser("worker", help="(internal) one KPI worker").set_defaults(handler=_worker)
@@ -66,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--compare", action="store_true",
                     help="write nothing; exit 1 when kpi_current differs from the recomputation")
     rp.set_defaults(handler=_replay)
-    from ioc.simulator.run import add_arguments
+    from ioc.simulate import add_arguments
     sim = sub.add_parser("simulate", help="send realistic simulated records of every source (demo data)")
     add_arguments(sim)
     sim.set_defaults(handler=_simulate)
@@ -77,40 +78,40 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _run(settings: Settings, args: argparse.Namespace) -> int:
+def _run(config: Config, args: argparse.Namespace) -> int:
     from ioc.supervisor import run_pipeline
-    return run_pipeline(settings)
+    return run_pipeline(config)
 
 
-def _alerts(settings: Settings, args: argparse.Namespace) -> int:
-    from ioc.prometheus_rules import rule_file
-    sys.stdout.write(rule_file(settings.alert_rules))
+def _alerts(config: Config, args: argparse.Namespace) -> int:
+    from alerts.prometheus import rule_file
+    sys.stdout.write(rule_file(config.alert_rules))
     return 0
 
 
-def _simulate(settings: Settings, args: argparse.Namespace) -> int:
-    from ioc.simulator.run import main as simulate
-    return simulate(settings, args)
+def _simulate(config: Config, args: argparse.Namespace) -> int:
+    from ioc.simulate import main as simulate
+    return simulate(config.settings, args)
 
 
-def _replay(settings: Settings, args: argparse.Namespace) -> int:
+def _replay(config: Config, args: argparse.Namespace) -> int:
     from ioc.replay import run_replay
     try:
-        return run_replay(settings, args.compare)
+        return run_replay(config, args.compare)
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
 
-def _worker(settings: Settings, args: argparse.Namespace) -> int:
+def _worker(config: Config, args: argparse.Namespace) -> int:
     from streams.worker import run_worker
-    run_worker(settings)
+    run_worker(config.settings, config.topology, config.index766)
     return 0
 
 
-def _sink(settings: Settings, args: argparse.Namespace) -> int:
+def _sink(config: Config, args: argparse.Namespace) -> int:
     from sinks.service import run_sink
-    run_sink(settings)
+    run_sink(config.settings, config.topology, config.alert_rules)
     return 0
 
 
@@ -141,10 +142,11 @@ def _chunks(path: Path, whole_below: int = 8 << 20) -> Iterator[bytes]:
         yield ("[" + ",".join(texts[i:i + CHUNK_RECORDS]) + "]").encode()
 
 
-def _ingest(settings: Settings, args: argparse.Namespace) -> int:
+def _ingest(config: Config, args: argparse.Namespace) -> int:
+    settings = config.settings
     if args.broker:
         from ioc.direct_ingest import ingest_to_broker
-        return ingest_to_broker(settings, args.source, args.files, args.broker)
+        return ingest_to_broker(settings.with_broker(args.broker), args.source, args.files)
     url = (args.url or settings.http_url).rstrip("/")
     token = args.token or read_token(settings.tokens, args.source, settings.state_dir)
     totals: dict[str, Any] = {"accepted": 0, "duplicate": 0, "dead_lettered": 0, "dead_letter_reasons": {}}
@@ -173,8 +175,8 @@ def _post_with_retry(url: str, body: bytes, token: str | None, attempts: int = 3
     return status, answer
 
 
-def _status(settings: Settings, args: argparse.Namespace) -> int:
-    base = settings.http_url
+def _status(config: Config, args: argparse.Namespace) -> int:
+    base = config.settings.http_url
     if args.wait_idle:
         return _wait_idle(base, args.timeout)
     _, status = call(f"{base}/status")
@@ -204,8 +206,8 @@ def _wait_idle(base: str, timeout: float) -> int:
     return 1
 
 
-def _sql(settings: Settings, args: argparse.Namespace) -> int:
-    code, answer = call(f"{settings.http_url}/sql", "POST", orjson.dumps({"query": args.query}))
+def _sql(config: Config, args: argparse.Namespace) -> int:
+    code, answer = call(f"{config.settings.http_url}/sql", "POST", orjson.dumps({"query": args.query}))
     if code != 200:
         print(f"error: {answer.get('error', answer)}", file=sys.stderr)
         return 1

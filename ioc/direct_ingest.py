@@ -6,7 +6,6 @@ each identity once (the first copy wins), but this command cannot tell it in its
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -16,18 +15,17 @@ from connectors.dedup import IdentityIndex
 from connectors.ingest import build_validators
 from connectors.publisher import Publisher, PublishError
 from connectors.registry import SOURCES
-from ioc.kafka import BOOTSTRAP_ENV
-from ioc.records import now_utc
-from ioc.settings import Settings
-from ioc.tokens import load_pseudonym_key
+from contract.records import now_utc
+from contract.settings import Settings
+from gateway.tokens import load_pseudonym_key
 from ioc.view import print_ingest
 
 
-def ingest_to_broker(settings: Settings, source: str, files: list[Path], broker: str) -> int:
+def ingest_to_broker(settings: Settings, source: str, files: list[Path]) -> int:
+    """`settings` name the broker to publish to (BrokerSettings.at)."""
     if source not in SOURCES:
         print(f"error: unknown source {source!r}; known: {', '.join(SOURCES)}", file=sys.stderr)
         return 2
-    os.environ[BOOTSTRAP_ENV] = broker
     index = IdentityIndex()
     validator = build_validators(settings, index, load_pseudonym_key(settings.pseudonym_key,
                                                                      settings.state_dir))[source]

@@ -12,20 +12,19 @@ import math
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 
-from connectors.registry import source_names
-from ioc.periods import LIVE
-from ioc.records import iso, now_utc
-from ioc.settings import Settings
+from contract.periods import LIVE
+from contract.records import iso, kpi_key, now_utc, split_kpi_key
+from ioc.config import Config
+from sinks.archive import archived, open_exclusive
 from sinks.drilldown import upsert_details
-from sinks.schema import raw_table
-from sinks.store import Batch, open_store, parse_kpi, write
+from sinks.store import Batch, parse_kpi, write
+from streams.heap import settle
 from streams.replay import Replay, ReplayResult
 
-ARROW_BATCH = 100_000
 TOLERANCE = 1e-9
 
 
@@ -37,33 +36,16 @@ class Timings:
     early_details: int = 0   # drill-down rows written while folding (dossiers forgotten on the way)
 
 
-def open_exclusive(settings: Settings) -> duckdb.DuckDBPyConnection:
-    try:
-        return open_store(settings.duckdb_path, settings.units.timezone.key)
-    except duckdb.IOException as exc:
-        raise RuntimeError(f"cannot open {settings.duckdb_path}: stop the pipeline first ({exc})") from exc
-
-
-def archived_records(con: duckdb.DuckDBPyConnection, source: str) -> Iterator[tuple[list[str], list[int]]]:
-    """The archive's record texts and arrival times (epoch µs) in arrival order (the order the raw
-    topic had), in Arrow batches."""
-    query = f"SELECT record::VARCHAR, epoch_us(received_at) FROM {raw_table(source)} ORDER BY received_at, id"
-    with con.cursor() as reading:   # its own cursor: the caller may write meanwhile
-        for batch in reading.sql(query).to_arrow_reader(ARROW_BATCH):
-            yield batch.column(0).to_pylist(), batch.column(1).to_pylist()
-
-
-def recompute(settings: Settings, con: duckdb.DuckDBPyConnection, timings: Timings, store: bool) -> ReplayResult:
+def recompute(config: Config, con: duckdb.DuckDBPyConnection, timings: Timings, store: bool) -> ReplayResult:
     """Fold the archive; drill-down rows of dossiers the folds forget on the way are written as they
     go (with `store`), so memory holds what a worker holds, not every dossier's row."""
-    replay = Replay(settings.units, settings.index_rules, settings.supplied, settings.late_us)
+    settings = config.settings
+    replay = Replay(settings.units, config.index766, settings.late_us)
     started = time.perf_counter()
-    for source in source_names():
-        for texts, arrivals in archived_records(con, source):
-            replay.fold(source, texts, arrivals)
-            # The folds' state is millions of long-lived objects without cycles: freezing them spares
-            # every later full collection a scan of all of them (3-4x faster folds on a year).
-            gc.freeze()
+    for source in config.topology.sources:
+        for batch in archived(con, source, "record::VARCHAR, epoch_us(received_at)"):
+            replay.fold(source, batch.column(0).to_pylist(), batch.column(1).to_pylist())
+            settle()
             parting = replay.drain_parting(source)
             if store and parting:
                 upsert_details(con, source, parting)
@@ -89,12 +71,12 @@ def batch_of(result: ReplayResult, current: set[str]) -> Batch:
 
 def differences(con: duckdb.DuckDBPyConnection, result: ReplayResult) -> list[str]:
     """KPI rows (live ones aside: they move with the clock) where kpi_current and the recomputation differ."""
-    stored = {f"{k}|{u}|{g}|{p}": (v, n, d) for k, u, g, p, v, n, d in con.execute(
+    stored = {kpi_key(k, u, g, p): (v, n, d) for k, u, g, p, v, n, d in con.execute(
         "SELECT kpi, unit, grain, period, value, numerator, denominator FROM kpi_current").fetchall()}
     fresh = {key: (u.value, u.numerator, u.denominator) for key, u in result.updates.items()}
     out = []
     for key in sorted(set(stored) | set(fresh)):
-        if key.split("|")[2] == LIVE:
+        if split_kpi_key(key)[2] == LIVE:
             continue
         a, b = stored.get(key), fresh.get(key)
         if a is None or b is None or not all(_same(x, y) for x, y in zip(a, b)):
@@ -108,11 +90,12 @@ def _same(a: Any, b: Any) -> bool:
     return math.isclose(float(a), float(b), rel_tol=TOLERANCE, abs_tol=TOLERANCE)
 
 
-def run_replay(settings: Settings, compare: bool) -> int:
-    con = open_exclusive(settings)
+def run_replay(config: Config, compare: bool) -> int:
+    settings = config.settings
+    con = open_exclusive(settings.duckdb_path, config.topology.sources, settings.units.timezone.key)
     try:
         timings = Timings()
-        result = recompute(settings, con, timings, store=not compare)
+        result = recompute(config, con, timings, store=not compare)
         folded = sum(result.records.values())
         print(f"folded {folded:,} archived records ("
               + ", ".join(f"{s} {n:,}" for s, n in result.records.items()) + ") in "
@@ -130,7 +113,7 @@ def run_replay(settings: Settings, compare: bool) -> int:
         if compare:
             return _report_differences(differences(con, result))
         started = time.perf_counter()
-        current = {f"{k}|{u}|{g}|{p}" for k, u, g, p in con.execute(
+        current = {kpi_key(k, u, g, p) for k, u, g, p in con.execute(
             "SELECT kpi, unit, grain, period FROM kpi_current").fetchall()}
         batch = batch_of(result, current)
         write(con, batch)

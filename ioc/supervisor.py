@@ -19,25 +19,25 @@ import aiohttp
 
 from connectors.dedup import IdentityIndex
 from connectors.publisher import Outgoing, Publisher
-from connectors.registry import source_names
-from ioc import topics
+from contract import topics
+from contract.records import H_ID, header
+from contract.settings import Settings
+from gateway.server import Gateway
+from gateway.tokens import load_tokens
 from ioc.broker import EmbeddedBroker, ensure_topics, topic_is_empty
-from ioc.gateway import Gateway
-from ioc.kafka import BOOTSTRAP_ENV
+from ioc.config import Config
 from ioc.processes import Child
-from ioc.records import H_ID, header
 from ioc.restore import restore
-from ioc.settings import Settings
-from ioc.tokens import load_tokens
 
 log = logging.getLogger("ioc")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class Supervisor:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.logs = settings.state_dir / "logs"
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.settings = config.settings
+        self.logs = self.settings.state_dir / "logs"
         self.broker: EmbeddedBroker | None = None
         self.children: list[Child] = []
         self.sink: Child | None = None
@@ -48,32 +48,33 @@ class Supervisor:
 
     # -- start --------------------------------------------------------------------------------
     async def start(self) -> None:
-        s = self.settings
-        s.state_dir.mkdir(parents=True, exist_ok=True)
-        if s.broker.embedded:
+        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
+        if self.settings.broker.embedded:
             self.broker = EmbeddedBroker(self.logs / "broker.log")
-            os.environ[BOOTSTRAP_ENV] = self.broker.start()
+            self.config = self.config.with_broker(self.broker.start())   # every part is handed this address
+            self.settings = self.config.settings
             log.info("embedded broker (Tansu, memory only) on %s", self.broker.address)
-        specs = topics.pipeline_topics(s.partitions)
-        await ensure_topics(s.broker, specs, s.replication_factor)
-        empty = {t for t in map(topics.raw, source_names()) if await topic_is_empty(s.broker, t, s.partitions)}
+        s, sources = self.settings, self.config.topology.sources
+        await ensure_topics(s.broker, self.config.topology.catalogue(), s.replication_factor)
+        empty = {t for t in map(topics.raw, sources) if await topic_is_empty(s.broker, t, s.partitions)}
         publisher = Publisher(s.broker)   # the gateway owns it from here on
         index = IdentityIndex()
-        restored = await asyncio.to_thread(restore, s, publisher, index, empty)
+        restored = await asyncio.to_thread(restore, s, sources, publisher, index, empty)
         log.info("DuckDB archive: %s records, %d dead letters; republished %s",
                  restored.archived, restored.dead_letters, restored.republished or "nothing")
         self.sink = self._child("sink", ["sink"])
         self.children = [self.sink] + [self._child(f"worker-{i}", ["worker"]) for i in range(s.worker_count)]
         for child in self.children:
             child.start()
-        tokens = load_tokens(s.tokens, source_names(), s.state_dir)
-        self.gateway = Gateway(s, publisher, index, tokens, self.health)
+        tokens = load_tokens(s.tokens, sources, s.state_dir)
+        self.gateway = Gateway(s, self.config.topology, self.config.index766, publisher, index, tokens, self.health)
         await self.gateway.start()
         await self._wait_sink()
         self.ready = True
 
     def _child(self, name: str, command: list[str]) -> Child:
-        argv = [sys.executable, "-m", "ioc.cli", "--config", str(self.settings.config_path), *command]
+        argv = [sys.executable, "-m", "ioc.cli", "--config", str(self.settings.config_path),
+                "--bootstrap", ",".join(self.settings.broker.bootstrap_servers), *command]
         return Child(name, argv, self.logs / f"{name}.log", env=dict(os.environ))
 
     async def _wait_sink(self, timeout_s: float = 60) -> None:
@@ -113,7 +114,7 @@ class Supervisor:
         return {"ready": self.ready, "workers": [describe(c) for c in self.children if c is not self.sink],
                 "sink": describe(self.sink) if self.sink else {"alive": False},
                 "broker": {"embedded": self.broker is not None,
-                           "address": os.environ.get(BOOTSTRAP_ENV) or ",".join(self.settings.broker.bootstrap_servers)},
+                           "address": ",".join(self.settings.broker.bootstrap_servers)},
                 "uptime_s": round(time.time() - self.started_at, 1)}
 
     # -- stop ---------------------------------------------------------------------------------
@@ -160,11 +161,12 @@ class Supervisor:
             for child in self.children:
                 await asyncio.to_thread(child.kill)   # their state is rebuilt from the new log
             self.broker.start()
-            await ensure_topics(s.broker, topics.pipeline_topics(s.partitions), s.replication_factor)
+            await ensure_topics(s.broker, self.config.topology.catalogue(), s.replication_factor)
             self.gateway.replace_publisher(Publisher(s.broker))
             archived = IdentityIndex()
-            all_raw = {topics.raw(src) for src in source_names()}
-            restored = await asyncio.to_thread(restore, s, self.gateway.publisher, archived, all_raw)
+            sources = self.config.topology.sources
+            all_raw = {topics.raw(src) for src in sources}
+            restored = await asyncio.to_thread(restore, s, sources, self.gateway.publisher, archived, all_raw)
             missing = [m for m in self.gateway.journal.pending() if not _archived(m, archived)]
             await asyncio.to_thread(self.gateway.publisher.publish, missing, 120)
             log.info("broker restored: republished %s archived records and %d from the journal",
@@ -185,21 +187,22 @@ def _archived(message: Outgoing, archived: IdentityIndex) -> bool:
     return source is not None and identity is not None and archived.contains(source, bytes.fromhex(identity.decode()))
 
 
-def check_listen_policy(settings: Settings) -> None:
+def check_listen_policy(config: Config) -> None:
     """Beyond loopback, every source needs a configured token (not a generated one)."""
+    settings = config.settings
     if settings.http_host not in LOOPBACK:
-        missing = [s for s in source_names() if s not in settings.tokens]
+        missing = [s for s in config.topology.sources if s not in settings.tokens]
         if missing:
             raise RuntimeError(f"[http] host = {settings.http_host!r} is beyond loopback: configure "
                                f"[ingest.tokens] for {', '.join(missing)} first")
 
 
-def run_pipeline(settings: Settings) -> int:
+def run_pipeline(config: Config) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("kafka", "aiokafka", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    check_listen_policy(settings)
-    supervisor = Supervisor(settings)
+    check_listen_policy(config)
+    supervisor = Supervisor(config)
 
     async def main() -> int:
         loop = asyncio.get_running_loop()
@@ -207,7 +210,7 @@ def run_pipeline(settings: Settings) -> int:
             loop.add_signal_handler(sig, supervisor.request_stop)
         try:
             await supervisor.start()
-            print(banner(settings), flush=True)
+            print(banner(supervisor.settings), flush=True)
             await supervisor.supervise()
             log.info("stopping: draining, then workers, sink and broker")
             return 0

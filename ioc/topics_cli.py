@@ -3,7 +3,7 @@
 `ioc run` creates missing topics itself; on a multi-broker deployment an operator (or a deployment
 job: deploy/docker-compose.yml `ioc-topics`, deploy/k8s/topics-job.yaml) creates them first, so
 workers and sink on other machines find them, and so that the cluster can keep
-`auto.create.topics.enable=false`. Besides the catalogue (ioc/topics.py) this creates the KPI
+`auto.create.topics.enable=false`. Besides the catalogue (contract/topics.py, contract/topology.py) this creates the KPI
 workers' Faust leader topic, which Faust subscribes to but, with `topic_allow_declare=False`, never
 creates itself.
 """
@@ -12,15 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import TYPE_CHECKING
 
-from ioc import topics
-
-if TYPE_CHECKING:
-    from ioc.settings import Settings
-
-def pipeline_topics(settings: "Settings") -> list[topics.TopicSpec]:
-    return topics.pipeline_topics(settings.partitions)
+from contract import topics
+from contract.settings import Settings
+from ioc.config import Config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,8 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub.add_parser("create", help="create the missing topics on the configured broker, then describe them all")
 
 
-def main(settings: "Settings", args: argparse.Namespace) -> int:
-    specs = pipeline_topics(settings)
+def main(config: Config, args: argparse.Namespace) -> int:
+    settings = config.settings
+    specs = config.topology.catalogue()
     if args.action == "plan":
         print_plan(specs, settings.replication_factor)
         return 0
@@ -62,14 +58,14 @@ def print_plan(specs: list[topics.TopicSpec], replication: int) -> None:
         print(f"{spec.name:<44} partitions {spec.partitions:>3}  replicas {replication}  {configs}")
 
 
-async def create(settings: "Settings", specs: list[topics.TopicSpec]) -> dict[str, tuple[int, int, str]]:
+async def create(settings: Settings, specs: list[topics.TopicSpec]) -> dict[str, tuple[int, int, str]]:
     """Create what is missing (refusing different partition counts, as `ioc run` does); then
     {topic: (partitions, replicas of partition 0, cleanup.policy)} as the broker reports them."""
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+    from contract.kafka import aiokafka_kwargs
     from ioc.broker import ensure_topics
-    from ioc.kafka import aiokafka_kwargs
 
     await ensure_topics(settings.broker, specs, settings.replication_factor)
     admin = AIOKafkaAdminClient(**aiokafka_kwargs(settings.broker))

@@ -1,34 +1,10 @@
-"""Which barriers have reached DuckDB through every path (raw, dead letters, KPIs)."""
+"""Which barriers have reached DuckDB through every path (raw, dead letters, KPIs); the paths
+themselves are the topology's (contract/topology.py)."""
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from connectors.registry import source_names
-from ioc import topics
-from ioc.records import fold_sender
-from streams.kpis.registry import INDEX_DOMAIN, KPIS
-
-Arrival = tuple[str, int, int]   # topic, partition, sender
-
-
-def expected_arrivals(partitions: int) -> frozenset[Arrival]:
-    """A barrier is complete when it came on every partition of every topic the sink reads,
-    from every sender: the gateway for raw and dead letters, each fold partition for the dead
-    letters it makes, each combine partition for KPIs."""
-    out: set[Arrival] = set()
-    for source in source_names():
-        for p in range(partitions):
-            out |= {(topics.raw(source), p, 0), (topics.dead_letters(source), p, 0)}
-        if source in KPIS:
-            dlq = topics.dead_letters(source)
-            out |= {(dlq, d, fold_sender(p)) for d in range(partitions) for p in range(partitions)}
-            kpi_topic = topics.kpi(KPIS[source].domain)
-            out |= {(kpi_topic, k, q) for k in range(partitions) for q in range(partitions)}
-            if KPIS[source].drill_down:   # from each fold partition to each details partition
-                out |= {(topics.details(source), d, p) for d in range(partitions) for p in range(partitions)}
-    # the index stage: each index766 partition from each dvc KPI partition
-    out |= {(topics.kpi(INDEX_DOMAIN), k, q) for k in range(partitions) for q in range(partitions)}
-    return frozenset(out)
+from contract.topology import Arrival
 
 
 class BarrierTracker:

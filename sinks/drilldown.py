@@ -31,9 +31,11 @@ def create_drilldown(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
         cols = ", ".join(f"{name} {_DUCK[kind]}" for name, kind in columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({columns[0][0]}))")
     local = f"AT TIME ZONE '{timezone}'"
-    periods = lambda col: (f"strftime({col} {local}, '%Y-%m') AS month, "  # noqa: E731
-                           f"strftime({col} {local}, '%Y') || '-Q' || quarter({col} {local}) AS quarter, "
-                           f"strftime({col} {local}, '%Y') AS year")
+
+    def periods(col: str) -> str:
+        return (f"strftime({col} {local}, '%Y-%m') AS month, "
+                f"strftime({col} {local}, '%Y') || '-Q' || quarter({col} {local}) AS quarter, "
+                f"strftime({col} {local}, '%Y') AS year")
     con.execute(f"""CREATE OR REPLACE VIEW late_dossiers AS
         SELECT unit, dossier, procedure, received_at, due_at, end_at, supplement_s / 86400.0 AS supplement_days,
                supplement_requests, finished_at, {periods('finished_at')}

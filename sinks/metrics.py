@@ -7,28 +7,27 @@ unit_level, grain. The gateway appends this page to its own /metrics.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
+import duckdb
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from ioc.periods import periods_of
-
-if TYPE_CHECKING:
-    from sinks.service import SinkService
+from contract.periods import periods_of
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
 class StoreCollector(Collector):
-    def __init__(self, service: "SinkService") -> None:
-        self.service = service
+    def __init__(self, con: duckdb.DuckDBPyConnection, timezone: ZoneInfo) -> None:
+        self.con, self.timezone = con, timezone
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        cursor = self.service.con.cursor()
+        cursor = self.con.cursor()
         try:
-            current = dict(periods_of(time.time_ns() // 1000, self.service.settings.units.timezone))
+            current = dict(periods_of(time.time_ns() // 1000, self.timezone))
             kpis = GaugeMetricFamily("ioc_kpi_value", "KPI value of the current period (grain live: now)",
                                      labels=["kpi", "unit", "unit_level", "grain"])
             rows = cursor.execute(
@@ -49,7 +48,7 @@ class StoreCollector(Collector):
 
 
 class SinkMetrics:
-    def __init__(self, service: "SinkService") -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, timezone: ZoneInfo) -> None:
         self.registry = CollectorRegistry()
         self.rows = Counter("ioc_sink_rows_total", "Rows written to DuckDB, by kind", ["kind"], registry=self.registry)
         self.archive_latency = Histogram("ioc_sink_archive_latency_seconds",
@@ -57,4 +56,4 @@ class SinkMetrics:
                                          buckets=LATENCY_BUCKETS, registry=self.registry)
         self.batch_seconds = Histogram("ioc_sink_batch_seconds", "Time to write one batch to DuckDB",
                                        buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.registry.register(StoreCollector(service))
+        self.registry.register(StoreCollector(con, timezone))

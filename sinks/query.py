@@ -2,15 +2,29 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import duckdb
 import orjson
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-if TYPE_CHECKING:
-    from sinks.service import SinkService
+from sinks.barriers import BarrierTracker
+from sinks.metrics import SinkMetrics
+
+
+class SinkState(Protocol):
+    """What the query service reads from the sink that runs it."""
+    con: duckdb.DuckDBPyConnection
+    batches: int
+    barriers: BarrierTracker
+    metrics: SinkMetrics
+
+    @property
+    def written(self) -> Mapping[str, int]: ...
+
+    async def lag(self) -> dict[str, int]: ...
 
 READ_ONLY = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 MAX_ROWS = 100_000
@@ -57,7 +71,7 @@ def _json(data: Any, status: int = 200) -> web.Response:
 
 
 class QueryServer:
-    def __init__(self, service: "SinkService") -> None:
+    def __init__(self, service: SinkState) -> None:
         self.service = service
         app = web.Application(client_max_size=1 << 20)
         app.add_routes([web.post("/sql", self.sql), web.get("/stats", self.stats),

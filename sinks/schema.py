@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import duckdb
 
-from connectors.registry import source_names
-
 
 def raw_table(source: str) -> str:
     return f"raw_{source}"
 
 
-def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for source in source_names():
+def create_schema(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
+    for source in sources:
         con.execute(f"""CREATE TABLE IF NOT EXISTS {raw_table(source)} (
             id VARCHAR PRIMARY KEY,          -- identity digest (contract 2): one row per record
             key VARCHAR NOT NULL,            -- partition key (dossier, document, site...)

@@ -17,42 +17,43 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from connectors.registry import source_names
-from ioc import topics
-from ioc.kafka import aiokafka_kwargs
-from ioc.records import H_BARRIER, H_EVENT, H_ID, H_RECEIVED, H_SRC, header
-from ioc.settings import Settings
-from sinks.alerting import Alerting
-from sinks.alerting import message as alert_message
-from sinks.alerting import store as store_alerts
-from sinks.barriers import BarrierTracker, expected_arrivals
+from alerts.evaluator import Transition
+from alerts.rules import AlertRule
+from alerts.watch import Alerting
+from contract import topics
+from contract.kafka import aiokafka_kwargs
+from contract.records import H_BARRIER, H_EVENT, H_ID, H_RECEIVED, H_SRC, header
+from contract.settings import Settings
+from contract.topology import Topology
+from sinks.alerts import message as alert_message
+from sinks.alerts import open_alerts
+from sinks.alerts import store as store_alerts
+from sinks.barriers import BarrierTracker
 from sinks.metrics import SinkMetrics
 from sinks.query import QueryServer
 from sinks.store import Batch, open_store, parse_kpi, write
-from streams.alerts import Transition
-from streams.kpis.registry import detail_sources, kpi_domains
 
 log = logging.getLogger(__name__)
 
 
 class SinkService:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.con = open_store(settings.duckdb_path, settings.units.timezone.key)
+    def __init__(self, settings: Settings, topology: Topology, alert_rules: list[AlertRule]) -> None:
+        self.settings, self.topology = settings, topology
+        self.con = open_store(settings.duckdb_path, topology.sources, settings.units.timezone.key)
         self.con.execute("SET enable_external_access = false")   # queries cannot touch files
-        self.barriers = BarrierTracker(expected_arrivals(settings.partitions))
+        self.barriers = BarrierTracker(topology.expected_arrivals())
         self.written: Counter[str] = Counter()
         self.batches = 0
         self._stop = asyncio.Event()
-        self._raw = {topics.raw(s): s for s in source_names()}
-        self._dlq = {topics.dead_letters(s) for s in source_names()}
-        self._kpi = {topics.kpi(d) for d in kpi_domains()}
-        self._details = {topics.details(s): s for s in detail_sources()}
+        self._raw = {topics.raw(s): s for s in topology.sources}
+        self._dlq = {topics.dead_letters(s) for s in topology.sources}
+        self._kpi = {topics.kpi(d) for d in topology.kpi_domains}
+        self._details = {topics.details(s): s for s in topology.detail_sources}
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
-        self.alerting = Alerting(settings.alert_rules, settings.units)
-        self.alerting.restore(self.con)
-        self.metrics = SinkMetrics(self)
+        self.alerting = Alerting(alert_rules, settings.units)
+        self.alerting.restore(open_alerts(self.con))
+        self.metrics = SinkMetrics(self.con, settings.units.timezone)
         self._ticked = 0.0
 
     async def run(self) -> None:
@@ -159,8 +160,8 @@ class SinkService:
         for kind in ("dead_letters", "kpi_updates"):
             self.metrics.rows.labels(kind).inc(len(batch.dead_letters) if kind == "dead_letters" else len(batch.kpis))
         self.metrics.rows.labels("raw").inc(sum(map(len, batch.raw.values())))
-        for source, rows in batch.details.items():
-            self.written[f"details.{source}"] += len(rows)
+        for source, entities in batch.details.items():
+            self.written[f"details.{source}"] += len(entities)
 
     async def lag(self) -> dict[str, int]:
         """Messages behind the last fetched high watermark, per topic (approximate on Tansu)."""
@@ -174,10 +175,10 @@ class SinkService:
         return dict(out)
 
 
-def run_sink(settings: Settings) -> None:
+def run_sink(settings: Settings, topology: Topology, alert_rules: list[AlertRule]) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s sink %(levelname)s %(message)s")
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
-    service = SinkService(settings)
+    service = SinkService(settings, topology, alert_rules)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import duckdb
-import orjson
 import pyarrow as pa
 
-from sinks.alerting import create_alerts
+from contract.records import KpiUpdate, split_kpi_key
+from sinks.alerts import create_alerts
 from sinks.drilldown import create_drilldown, upsert_details
 from sinks.index766 import create_index766, write_index766
 from sinks.schema import create_schema, raw_table
@@ -36,11 +36,13 @@ class Batch:
                 + sum(map(len, self.details.values())))
 
 
-def open_store(path: Path, timezone: str = "Asia/Ho_Chi_Minh") -> duckdb.DuckDBPyConnection:
+def open_store(path: Path, sources: list[str], timezone: str) -> duckdb.DuckDBPyConnection:
+    """The store's connection; creates what is missing. DuckDB allows one writer process: a second
+    one raises duckdb.IOException."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     con.execute("SET TimeZone = 'UTC'")
-    create_schema(con)
+    create_schema(con, sources)
     create_drilldown(con, timezone)
     create_index766(con)
     create_alerts(con)
@@ -54,8 +56,8 @@ def write(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
             _insert_ignore(con, raw_table(source), rows)
         _insert_ignore(con, "dead_letters", batch.dead_letters)
         _write_kpis(con, batch.kpis)
-        for source, rows in batch.details.items():
-            upsert_details(con, source, rows)
+        for source, entities in batch.details.items():
+            upsert_details(con, source, entities)
         if batch.index766:
             write_index766(con, list(batch.index766.values()))
         con.execute("COMMIT")
@@ -76,7 +78,7 @@ def _insert_ignore(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[s
 
 def _write_kpis(con: duckdb.DuckDBPyConnection, kpis: dict[str, dict[str, Any] | None]) -> None:
     updates = [u for u in kpis.values() if u is not None]
-    retracted = [k.split("|") for k, u in kpis.items() if u is None]
+    retracted = [split_kpi_key(k) for k, u in kpis.items() if u is None]
     if updates:
         arrow = pa.Table.from_pylist([{c: u[c] for c in _KPI_COLS} for u in updates], schema=_kpi_schema())
         with _registered(con, arrow):
@@ -111,6 +113,14 @@ def _kpi_schema() -> pa.Schema:
 
 
 def parse_kpi(value: bytes) -> dict[str, Any]:
-    update = orjson.loads(value)
-    update["updated_at"] = datetime.fromisoformat(update["updated_at"])
-    return update
+    """A KPI update message as a kpi_current row (the 766 total's `detail` kept beside)."""
+    return kpi_row(KpiUpdate.from_json(value))
+
+
+def kpi_row(u: KpiUpdate) -> dict[str, Any]:
+    row: dict[str, Any] = {"kpi": u.kpi, "unit": u.unit, "unit_level": u.unit_level, "grain": u.grain, "period": u.period,
+           "value": u.value, "numerator": u.numerator, "denominator": u.denominator,
+           "updated_at": datetime.fromisoformat(u.updated_at)}
+    if u.detail is not None:
+        row["detail"] = u.detail
+    return row

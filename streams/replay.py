@@ -12,15 +12,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-import orjson
-
-from ioc.index_rules import SuppliedFigures
-from ioc.records import KpiUpdate
-from ioc.units import UnitRegistry
-from streams.kpis.base import AggKey, Fold, SourceKpis, live_vectors
+from contract.records import KpiUpdate
+from contract.units import UnitRegistry
+from streams.kpis.base import (
+    AggKey,
+    Fold,
+    KpiRow,
+    SourceKpis,
+    fold_record,
+    live_vectors,
+)
 from streams.kpis.combine import Combiner
+from streams.kpis.emit import kpi_updates
 from streams.kpis.horizon import TooLate
-from streams.kpis.index766 import Rules, index_rows
+from streams.kpis.index766.book import IndexBook
+from streams.kpis.index766.rules import Index766
 from streams.kpis.record_set import RecordSetFold
 from streams.kpis.registry import KPIS
 
@@ -39,9 +45,8 @@ class ReplayResult:
 
 
 class Replay:
-    def __init__(self, units: UnitRegistry, rules: Rules | None, supplied: SuppliedFigures,
-                 late_us: int | None = None) -> None:
-        self.units, self.rules, self.supplied = units, rules, supplied
+    def __init__(self, units: UnitRegistry, index766: Index766 | None, late_us: int | None = None) -> None:
+        self.units, self.index766 = units, index766
         self.folds: dict[str, Fold] = {source: kpis.new_fold(units, late_us) for source, kpis in KPIS.items()}
         self.result = ReplayResult()
 
@@ -50,13 +55,13 @@ class Replay:
         fold refuses was a dead letter when it first came, and is skipped here too."""
         fold = self.folds[source]
         done = late = errors = 0
-        for text, arrival in zip(records, arrivals or [None] * len(records)):
-            try:
-                fold.apply(orjson.loads(text), arrival)
+        for text, arrival in zip(records, arrivals or [None] * len(records), strict=True):
+            refused = fold_record(fold, text, arrival)
+            if refused is None:
                 done += 1
-            except TooLate:
+            elif isinstance(refused, TooLate):
                 late += 1
-            except Exception:   # noqa: BLE001 - the same guard as the live stage's
+            else:
                 errors += 1
         self.result.records[source] += done
         self.result.too_late[source] += late
@@ -66,16 +71,16 @@ class Replay:
         """The KPI rows of every source, then the index over the dvc ones, and the drill-down rows."""
         for source, kpis in KPIS.items():
             fold = self.folds[source]
-            for key, row in _combined(kpis, self.units, fold, now_us):
-                self._add(KpiUpdate(row[0], key[1], self.units.level(key[1]) or "unknown", key[2], key[3],
-                                    row[1], row[2], row[3], updated_at))
+            for key, rows in _combined(kpis, self.units, fold, now_us):
+                for update in kpi_updates(self.units, key, rows, updated_at):
+                    self._add(update)
             if kpis.drill_down:
                 self.result.details[source] = self.drain_details(source, everything=True)
             if isinstance(fold, RecordSetFold):   # entities that close: dossiers, documents
                 self.result.forgotten[source] = len(fold.forgotten)
                 self.result.kept[source] = len(fold.entities())
-        if self.rules is not None:
-            self._index(updated_at)
+        if self.index766 is not None:
+            self._index(self.index766, updated_at)
         return self.result
 
     def drain_details(self, source: str, everything: bool = False) -> dict[str, dict[str, Any]]:
@@ -91,25 +96,22 @@ class Replay:
     def _add(self, update: KpiUpdate) -> None:
         self.result.updates[update.key] = update
 
-    def _index(self, updated_at: str) -> None:
-        assert self.rules is not None
-        per_unit: dict[tuple[str, str, str], dict[str, tuple[Any, Any, Any]]] = {}
+    def _index(self, index766: Index766, updated_at: str) -> None:
+        book = IndexBook(index766, self.units)
         domain = KPIS["dvc"].domain
-        for u in self.result.updates.values():
-            if u.kpi.startswith(f"{domain}.") and u.grain in self.rules.grains:
-                per_unit.setdefault((u.unit, u.grain, u.period), {})[u.kpi] = (u.value, u.numerator, u.denominator)
-        for (unit, grain, period), values in per_unit.items():
-            level = self.units.level(unit) or "unknown"
-            rows = index_rows(self.rules, level, values, self.supplied.for_unit(unit, period))
-            for kpi, (value, detail) in rows.items():
-                self._add(KpiUpdate(kpi, unit, level, grain, period, value, None, None, updated_at, detail))
+        for u in list(self.result.updates.values()):
+            if u.kpi.startswith(f"{domain}."):
+                book.put(u.kpi, u.unit, u.grain, u.period, u)
+        for _, updates, _ in book.drain(updated_at):
+            for update in updates:
+                self._add(update)
 
 
-def _combined(kpis: SourceKpis, units: UnitRegistry, fold: Fold, now_us: int) -> list[tuple[AggKey, Any]]:
+def _combined(kpis: SourceKpis, units: UnitRegistry, fold: Fold, now_us: int) -> list[tuple[AggKey, list[KpiRow]]]:
     """The combine stage's rows for a single sender holding everything."""
     combiner = Combiner(kpis, units, 1, lambda key: True)
     combiner.put(SOLE, (0, 0), list(fold.partials.sums.items()) + list(live_vectors(kpis, fold, now_us).items()))
     for key, values in fold.samples.values.items():
         combiner.put_samples(SOLE, key, 0, values)
     combiner.mark_ready(SOLE)
-    return [(key, row) for key, rows, _ in combiner.drain() for row in rows]
+    return [(key, rows) for key, rows, _ in combiner.drain()]

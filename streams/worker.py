@@ -6,8 +6,10 @@ import signal
 
 import faust
 
-from ioc.settings import Settings
+from contract.settings import Settings
+from contract.topology import Topology
 from streams.engine.app import create_app
+from streams.kpis.index766.rules import Index766
 
 
 class KpiWorker(faust.Worker):
@@ -16,8 +18,8 @@ class KpiWorker(faust.Worker):
         self._schedule_shutdown(signal.SIGTERM)
 
 
-def run_worker(settings: Settings, loglevel: str = "warning") -> None:
-    app = create_app(settings)
+def run_worker(settings: Settings, topology: Topology, index766: Index766 | None, loglevel: str = "warning") -> None:
+    app = create_app(settings, topology, index766)
     worker = KpiWorker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
     logging.getLogger("faust").setLevel(loglevel.upper())
     worker.execute_from_commandline()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ioc.units import UnitRegistry
+from contract.units import UnitRegistry
 from streams.kpis.base import Fold, SourceKpis
 from streams.kpis.combine import Combiner
 from tests.kpi_checks import Key

@@ -13,11 +13,11 @@ from typing import Any
 import orjson
 
 from connectors.privacy import contains_personal_id
-from connectors.timestamps import parse_ts
-from ioc.settings import load_settings
-from ioc.simulator.run import GENERATORS
-from ioc.simulator.world import World
-from ioc.units import UnitRegistry
+from contract.settings import load_settings
+from contract.timestamps import parse_ts
+from contract.units import UnitRegistry
+from simulator.run import GENERATORS
+from simulator.world import World
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = load_settings(ROOT / "config" / "pipeline.toml")

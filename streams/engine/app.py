@@ -1,24 +1,26 @@
 """Build the Faust app of the KPI workers: one fold agent and one combine agent per source."""
 from __future__ import annotations
 
-import gc
 import logging
 import os
-import time
+from collections.abc import Callable
 from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
-from ioc import topics
-from ioc.kafka import aiokafka_kwargs, bootstrap
-from ioc.settings import Settings
+from contract import topics
+from contract.kafka import aiokafka_kwargs, bootstrap
+from contract.settings import Settings
+from contract.topology import Topology
 from streams.engine.combine_stage import CombineStage
 from streams.engine.fold_stage import FoldStage
 from streams.engine.index_stage import IndexStage
 from streams.engine.messages import from_record
 from streams.engine.reader import PartitionReader
 from streams.engine.stage import PartitionedStage
+from streams.heap import HeapSettler
+from streams.kpis.index766.rules import Index766
 from streams.kpis.registry import KPIS
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,9 @@ def _patch_fetch_wait(ms: int) -> None:
         consumer._fetch_max_wait_ms = ms
         return consumer
 
-    cls._ioc_original_create = original
-    cls._create_worker_consumer = create
+    # Faust offers no setting for it: replacing the factory method is the narrowest change.
+    setattr(cls, "_ioc_original_create", original)
+    setattr(cls, "_create_worker_consumer", create)
 
 
 def _credentials(settings: Settings) -> Any:
@@ -49,7 +52,7 @@ def _credentials(settings: Settings) -> Any:
     return None
 
 
-def create_app(settings: Settings) -> faust.App:
+def create_app(settings: Settings, topology: Topology, index766: Index766 | None) -> faust.App:
     _patch_fetch_wait(settings.fetch_max_wait_ms)
     servers = ";".join(bootstrap(settings.broker).split(","))
     app = faust.App(
@@ -59,11 +62,11 @@ def create_app(settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest", table_standby_replicas=0, web_enabled=False,
         producer_linger_ms=2, logging_config=None, datadir=str(settings.state_dir / "faust"),
     )
-    _wire(app, settings)
+    _wire(app, settings, topology, index766)
     return app
 
 
-def _wire(app: faust.App, settings: Settings) -> None:
+def _wire(app: faust.App, settings: Settings, topology: Topology, index766: Index766 | None) -> None:
     reader = PartitionReader(settings.broker)
     stages: list[PartitionedStage[Any]] = []
 
@@ -71,27 +74,27 @@ def _wire(app: faust.App, settings: Settings) -> None:
                    headers: list[tuple[str, bytes]]) -> None:
         await app.producer.send(topic, key, value, partition, None, headers)
 
-    def assigned_of(topic: str):
+    def assigned_of(topic: str) -> Callable[[], set[int]]:
         return lambda: {tp.partition for tp in app.consumer.assignment() if tp.topic == topic}
 
-    for kpis in KPIS.values():
-        fold = FoldStage(kpis, settings.units, settings.partitions, reader, assigned_of(topics.raw(kpis.source)), send,
+    for flow in topology.kpi_flows:
+        kpis = KPIS[flow.source]
+        fold = FoldStage(kpis, settings.units, topology, reader, assigned_of(topics.raw(kpis.source)), send,
                          settings.live_interval_s, settings.late_us)
-        combine = CombineStage(kpis, settings.units, settings.partitions, reader,
-                               assigned_of(fold.out), send)
+        combine = CombineStage(kpis, settings.units, topology, reader, assigned_of(fold.out), send)
         for stage in (fold, combine):
             _agent(app, stage, settings)
             stages.append(stage)
 
-    if settings.index_rules is not None:
-        index = IndexStage(settings.index_rules, settings.supplied, settings.units, settings.partitions, reader,
-                           assigned_of(topics.kpi("dvc")), send)
+    if index766 is not None and topology.index_input is not None:
+        index = IndexStage(index766, settings.units, topology, reader, assigned_of(topics.kpi(topology.index_input)),
+                           send)
         _agent(app, index, settings)
         stages.append(index)
 
     settle_heap = HeapSettler()
 
-    @app.timer(interval=0.5)
+    @app.timer(interval=0.5)  # type: ignore[untyped-decorator]  # (Faust's decorators are untyped)
     async def tick() -> None:
         try:
             for stage in stages:
@@ -101,25 +104,10 @@ def _wire(app: faust.App, settings: Settings) -> None:
             log.exception("KPI timer failed; exiting for a clean restart")
             os._exit(70)
 
-    @app.on_partitions_revoked.connect
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # (Faust's signal type wants no kwargs name)
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
         for stage in stages:
             stage.revoke({tp.partition for tp in revoked if tp.topic == stage.topic})
-
-
-class HeapSettler:
-    """Moves what survived a collection into the permanent generation, now and then. KPI state is
-    millions of long-lived objects without reference cycles; left in the collected generations,
-    every full collection scans all of them (on a year of records, 3-4x the folding time)."""
-
-    def __init__(self, every_s: float = 60.0) -> None:
-        self.every_s, self.last = every_s, 0.0
-
-    def __call__(self) -> None:
-        if time.monotonic() - self.last >= self.every_s:
-            gc.collect()
-            gc.freeze()
-            self.last = time.monotonic()
 
 
 def _agent(app: faust.App, stage: PartitionedStage[Any], settings: Settings) -> None:

@@ -5,15 +5,27 @@ from typing import Callable
 
 import orjson
 
-from ioc import topics
-from ioc.records import H_READY, H_SRC, KpiUpdate, barrier_headers, header, iso, now_utc
-from ioc.units import UnitRegistry
+from contract import topics
+from contract.records import (
+    H_READY,
+    H_SRC,
+    barrier_headers,
+    header,
+    iso,
+    kpi_key,
+    now_utc,
+    stable_partition,
+    unit_period,
+)
+from contract.topology import Topology
+from contract.units import UnitRegistry
 from streams.engine.fold_stage import H_ORDER, Send, agg_text
-from streams.engine.messages import Msg, stable_partition, unit_period
+from streams.engine.messages import Msg
 from streams.engine.reader import PartitionReader
 from streams.engine.stage import PartitionedStage, Slot, completed_barriers
-from streams.kpis.base import AggKey, KpiRow, SourceKpis
+from streams.kpis.base import AggKey, SourceKpis
 from streams.kpis.combine import Combiner
+from streams.kpis.emit import kpi_updates
 
 BARRIER_KEY = b"__barrier__"
 
@@ -25,10 +37,11 @@ class CombineState:
 
 
 class CombineStage(PartitionedStage[CombineState]):
-    def __init__(self, kpis: SourceKpis, units: UnitRegistry, partitions: int, reader: PartitionReader,
+    def __init__(self, kpis: SourceKpis, units: UnitRegistry, topology: Topology, reader: PartitionReader,
                  assigned: Callable[[], set[int]], send: Send) -> None:
         super().__init__(topics.partials(kpis.source), reader, assigned)
-        self.kpis, self.units, self.partitions, self.send = kpis, units, partitions, send
+        self.kpis, self.units, self.topology, self.send = kpis, units, topology, send
+        self.partitions = topology.partitions
         self.out = topics.kpi(kpis.domain)
         self.emitted = 0
 
@@ -57,22 +70,15 @@ class CombineStage(PartitionedStage[CombineState]):
             # All KPIs of one unit and period share a partition (the key stays kpi|unit|grain|period
             # for compaction): the index stage reads them together.
             target = stable_partition(unit_period(key[1], key[2], key[3]), self.partitions)
-            for row in rows:
-                update = self._update(key, row, updated_at)
+            for update in kpi_updates(self.units, key, rows, updated_at):
                 await self.send(self.out, update.key.encode(), update.to_json(), target, [])
                 self.emitted += 1
             for kpi in retracted:   # tombstone: the period has no base set any more
-                await self.send(self.out, f"{kpi}|{key[1]}|{key[2]}|{key[3]}".encode(), None, target, [])
+                await self.send(self.out, kpi_key(kpi, *key[1:]).encode(), None, target, [])
         await self._forward_barriers(partition, slot)
-
-    def _update(self, key: AggKey, row: KpiRow, updated_at: str) -> KpiUpdate:
-        kpi, value, numerator, denominator = row
-        unit = key[1]
-        return KpiUpdate(kpi, unit, self.units.level(unit) or "unknown", key[2], key[3],
-                         value, numerator, denominator, updated_at)
 
     async def _forward_barriers(self, partition: int, slot: Slot[CombineState]) -> None:
         for barrier_id in completed_barriers(slot.state.pending, slot.barriers, self.partitions):
-            for k in range(self.partitions):
-                await self.send(self.out, BARRIER_KEY, b"", k, barrier_headers(barrier_id, partition))
+            for topic, k, sender in self.topology.combine_targets(self.kpis.domain, partition):
+                await self.send(topic, BARRIER_KEY, b"", k, barrier_headers(barrier_id, sender))
         slot.barriers.clear()

@@ -8,13 +8,24 @@ from typing import Awaitable, Callable
 
 import orjson
 
-from ioc import topics
-from ioc.records import H_ID, H_READY, H_RECEIVED, H_SRC, DeadLetter, barrier_headers, fold_sender, header, now_utc
-from ioc.units import UnitRegistry
-from streams.engine.messages import Msg, stable_partition
+from contract import topics
+from contract.records import (
+    H_ID,
+    H_READY,
+    H_RECEIVED,
+    H_SRC,
+    DeadLetter,
+    barrier_headers,
+    header,
+    now_utc,
+    stable_partition,
+)
+from contract.topology import Topology
+from contract.units import UnitRegistry
+from streams.engine.messages import Msg
 from streams.engine.reader import PartitionReader
 from streams.engine.stage import PartitionedStage, Slot
-from streams.kpis.base import AggKey, Fold, SourceKpis, live_vectors
+from streams.kpis.base import AggKey, Fold, SourceKpis, fold_record, live_vectors
 from streams.kpis.horizon import TooLate
 
 H_ORDER = "ioc-order"
@@ -43,10 +54,11 @@ class FoldState:
 
 
 class FoldStage(PartitionedStage[FoldState]):
-    def __init__(self, kpis: SourceKpis, units: UnitRegistry, partitions: int, reader: PartitionReader,
+    def __init__(self, kpis: SourceKpis, units: UnitRegistry, topology: Topology, reader: PartitionReader,
                  assigned: Callable[[], set[int]], send: Send, live_interval_s: float, late_us: int | None) -> None:
         super().__init__(topics.raw(kpis.source), reader, assigned)
-        self.kpis, self.units, self.partitions, self.send = kpis, units, partitions, send
+        self.kpis, self.units, self.topology, self.send = kpis, units, topology, send
+        self.partitions = topology.partitions
         self.live_interval_s, self.late_us = live_interval_s, late_us
         self.out = topics.partials(kpis.source)
 
@@ -54,7 +66,9 @@ class FoldStage(PartitionedStage[FoldState]):
         return FoldState(self.kpis.new_fold(self.units, self.late_us))
 
     def apply(self, partition: int, state: FoldState, msg: Msg) -> None:
-        state.fold.apply(orjson.loads(msg.value or b""), arrival_us(msg.headers))
+        refused = fold_record(state.fold, msg.value or b"", arrival_us(msg.headers))
+        if refused is not None:
+            raise refused
 
     async def on_error(self, partition: int, msg: Msg, exc: Exception, rebuilding: bool = False) -> None:
         """A dead letter whose id follows from the record and the reason: a rebuild (which reports
@@ -112,13 +126,8 @@ class FoldStage(PartitionedStage[FoldState]):
             await self.send(self.out, None, orjson.dumps(batch), q, headers)
 
     async def _forward_barriers(self, partition: int, slot: Slot[FoldState]) -> None:
-        outputs = [self.out] + ([topics.details(self.kpis.source)] if self.kpis.drill_down else [])
-        dead_letters = topics.dead_letters(self.kpis.source)
+        targets = self.topology.fold_targets(self.kpis.source, partition)
         for barrier_id, _ in slot.barriers:
-            for topic in outputs:
-                for q in range(self.partitions):
-                    await self.send(topic, None, b"", q, barrier_headers(barrier_id, partition))
-            # after the dead letters this partition made (too_late...): DuckDB has them too when idle
-            for q in range(self.partitions):
-                await self.send(dead_letters, None, b"", q, barrier_headers(barrier_id, fold_sender(partition)))
+            for topic, q, sender in targets:
+                await self.send(topic, None, b"", q, barrier_headers(barrier_id, sender))
         slot.barriers.clear()

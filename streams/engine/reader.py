@@ -10,8 +10,8 @@ from typing import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from ioc.kafka import aiokafka_kwargs
-from ioc.settings import BrokerSettings
+from contract.kafka import aiokafka_kwargs
+from contract.settings import BrokerSettings
 from streams.engine.messages import Msg, from_record
 
 

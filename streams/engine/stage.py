@@ -12,14 +12,14 @@ them, so the sink can tell when everything accepted up to a moment is reflected 
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from abc import ABC, abstractmethod
 from typing import Any, Callable, Generic, TypeVar
 
-from ioc.records import H_BARRIER, H_SRC, header
+from contract.records import H_BARRIER, H_SRC, header
 from streams.engine.messages import Msg
 from streams.engine.reader import PartitionReader
+from streams.heap import settle
 
 log = logging.getLogger(__name__)
 S = TypeVar("S")
@@ -102,7 +102,7 @@ class PartitionedStage(ABC, Generic[S]):
                 exc = _rebuild_one(self, partition, slot, msg)
                 if exc is not None:
                     refused.append((msg, exc))
-        gc.freeze()   # the rebuilt state lives long: keep it out of every later collection (app.HeapSettler)
+        settle()   # the rebuilt state lives long: keep it out of every later collection
         for msg, exc in refused:
             await self.on_error(partition, msg, exc, rebuilding=True)
         slot.barriers = slot.barriers[-64:]   # older ones completed long ago; re-forwarding is harmless

@@ -18,8 +18,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from ioc.periods import LIVE, periods_of
-from ioc.units import UnitRegistry
+import orjson
+
+from contract.periods import LIVE, periods_of
+from contract.units import UnitRegistry
 
 AggKey = tuple[str, str, str, str]          # family, unit, grain, period
 Vector = list[int]
@@ -205,6 +207,16 @@ def period_keys(family: str, instant: int, units: Sequence[str], registry: UnitR
 
 def live_key(family: str, unit: str) -> AggKey:
     return (family, unit, LIVE, LIVE)
+
+
+def fold_record(fold: Fold, text: bytes | str, arrival_us: int | None) -> Exception | None:
+    """Fold one raw record (JSON text) in; a refusal (TooLate, or anything the fold raises) is
+    returned, not raised: the live stages make it a dead letter, the replay counts it."""
+    try:
+        fold.apply(orjson.loads(text), arrival_us)
+    except Exception as exc:   # noqa: BLE001 - a bad record must never stop a fold
+        return exc
+    return None
 
 
 def live_vectors(kpis: SourceKpis, fold: Fold, now_us: int) -> dict[AggKey, list[int]]:

@@ -7,16 +7,16 @@ has rebuilt its state, so a restart never shows half-summed numbers.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Callable, Sequence
 
-from ioc.units import UnitRegistry
+from contract.units import UnitRegistry
 from streams.kpis.base import AggKey, KpiRow, SourceKpis, Vector, live_key
 
 Order = tuple[int, int]   # (applied offset watermark, emission time)
 
 
 class Combiner:
-    def __init__(self, kpis: SourceKpis, units: UnitRegistry, sources: int, owns: "callable[[AggKey], bool]") -> None:  # type: ignore[valid-type]
+    def __init__(self, kpis: SourceKpis, units: UnitRegistry, sources: int, owns: Callable[[AggKey], bool]) -> None:
         self.kpis, self.units, self.sources, self.owns = kpis, units, sources, owns
         self.parts: dict[AggKey, dict[int, tuple[Order, Vector]]] = {}
         self.samples: dict[AggKey, dict[int, list[float]]] = {}
@@ -55,7 +55,7 @@ class Combiner:
         """Changed KPI rows and retracted KPI names per key; empty until all sources are ready."""
         if not self.all_ready:
             return []
-        out = []
+        out: list[tuple[AggKey, list[KpiRow], list[str]]] = []
         for key in self.dirty:
             family = self.kpis.family(key[0])
             vec = self._merged(key) if family.samples else self._sum(key, family.size)
@@ -84,7 +84,7 @@ class Combiner:
         return sorted(v for values in self.samples.get(key, {}).values() for v in values)
 
     def _live_keys(self) -> list[AggKey]:
-        keys = []
+        keys: list[AggKey] = []
         for family in self.kpis.families:
             if family.live:
                 keys += [k for u in self.units.of_level(*family.levels)

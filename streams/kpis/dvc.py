@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Sequence
 
-from connectors.timestamps import parse_valid_ts
-from ioc.units import AGENCY, COMMUNE, PROVINCE, UnitRegistry
+from contract.timestamps import parse_valid_ts
+from contract.units import AGENCY, COMMUNE, PROVINCE, UnitRegistry
 from streams.kpis.base import Family, Fold, KpiRow, Share, SourceKpis, ratio, share
 from streams.kpis.record_set import RecordSetFold
 
@@ -99,7 +99,7 @@ def shares(records: Sequence[Rec]) -> tuple[str, dict[str, Share]]:
 
 class DossierFold(RecordSetFold):
     def entity_of(self, record: dict[str, Any]) -> str:
-        return record["MaHoSo"]
+        return str(record["MaHoSo"])
 
     def slim(self, record: dict[str, Any]) -> tuple[tuple[int, int], Rec]:
         rec = slim(record)

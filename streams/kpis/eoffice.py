@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Sequence
 
-from connectors.timestamps import parse_valid_ts
-from ioc.units import AGENCY, COMMUNE, PROVINCE, UnitRegistry
+from contract.timestamps import parse_valid_ts
+from contract.units import AGENCY, COMMUNE, PROVINCE, UnitRegistry
 from streams.kpis.base import Family, Fold, KpiRow, Share, SourceKpis, ratio, share
 from streams.kpis.record_set import RecordSetFold
 
@@ -44,7 +44,7 @@ def shares(records: Sequence[DocRec]) -> tuple[str, dict[str, Share]]:
 
 class DocumentFold(RecordSetFold):
     def entity_of(self, record: dict[str, Any]) -> str:
-        return record["doc_id"]
+        return str(record["doc_id"])
 
     def slim(self, record: dict[str, Any]) -> tuple[tuple[int, str], DocRec]:
         rec = slim(record)

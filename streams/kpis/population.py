@@ -13,9 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
-from connectors.timestamps import parse_valid_ts
-from ioc.units import COMMUNE, PROVINCE, UnitRegistry
-from streams.kpis.base import AggKey, Family, Fold, KpiRow, SourceKpis, period_keys, quantile_cont, ratio
+from contract.timestamps import parse_valid_ts
+from contract.units import COMMUNE, PROVINCE, UnitRegistry
+from streams.kpis.base import (
+    AggKey,
+    Family,
+    Fold,
+    KpiRow,
+    SourceKpis,
+    period_keys,
+    quantile_cont,
+    ratio,
+)
 from streams.kpis.horizon import Clock, TooLate
 
 LEVELS = (COMMUNE, PROVINCE)

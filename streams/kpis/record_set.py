@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import Any, Hashable, Sequence
 
-from ioc.units import UnitRegistry
+from contract.units import UnitRegistry
 from streams.kpis.base import EntityViews, Fold, Share
 from streams.kpis.horizon import Clock, Tombstones, TooLate
 
@@ -93,9 +93,10 @@ class RecordSetFold(Fold):
         return list(self.entities_[entity].values())
 
     def live(self, now_us: int) -> dict[str, dict[str, int | tuple[int, ...]]]:
-        counts: dict[str, int | tuple[int, ...]] = {}
+        overdue: dict[str, int] = {}
         for unit, due in self.open_due.values():
             if due < now_us:
-                counts[unit] = int(counts.get(unit, 0)) + 1   # type: ignore[arg-type]
-        counts[self.units.province.code] = sum(int(v) for v in counts.values())   # type: ignore[arg-type]
+                overdue[unit] = overdue.get(unit, 0) + 1
+        overdue[self.units.province.code] = sum(overdue.values())
+        counts: dict[str, int | tuple[int, ...]] = dict(overdue)
         return {self.overdue_family: counts}

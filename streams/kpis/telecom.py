@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from connectors.timestamps import parse_valid_ts
-from ioc.periods import periods_of
-from ioc.units import COMMUNE, PROVINCE, UnitRegistry
+from contract.periods import periods_of
+from contract.timestamps import parse_valid_ts
+from contract.units import COMMUNE, PROVINCE, UnitRegistry
 from streams.kpis.base import Family, Fold, KpiRow, SourceKpis, period_keys
 
 OUTAGE_CAUSES = frozenset({"site_down", "cell_outage", "transmission_down"})

@@ -16,10 +16,10 @@ from connectors.dedup import IdentityIndex
 from connectors.ingest import build_validators
 from connectors.publisher import Outgoing
 from connectors.registry import SOURCES
-from ioc import topics
-from ioc.records import now_utc
-from ioc.settings import Settings
-from ioc.tokens import load_pseudonym_key
+from contract import topics
+from contract.records import now_utc
+from contract.settings import Settings
+from gateway.tokens import load_pseudonym_key
 from tests.harness import ROOT, Pipeline
 
 SIM_SEED = 20261

@@ -14,7 +14,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from kafka import KafkaProducer
 
 from connectors.publisher import Outgoing
-from ioc.records import H_EVENT, H_ID, H_RECEIVED, header
+from connectors.registry import source_names
+from contract.records import H_EVENT, H_ID, H_RECEIVED, header
 from sinks.schema import create_schema
 
 
@@ -82,7 +83,7 @@ def duckdb_insert_rate(path: Path, table: str, rows: list[dict[str, Any]], batch
     con = duckdb.connect(str(path))
     try:
         con.execute("SET TimeZone = 'UTC'")
-        create_schema(con)
+        create_schema(con, source_names())
         started = time.perf_counter()
         for i in range(0, len(rows), batch):
             arrow = pa.Table.from_pylist(rows[i:i + batch])

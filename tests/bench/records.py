@@ -5,7 +5,7 @@ import random
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ioc.settings import load_settings
+from contract.settings import load_settings
 
 TZ = timezone(timedelta(hours=7))
 

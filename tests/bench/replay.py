@@ -21,11 +21,11 @@ import orjson
 from connectors.dedup import IdentityIndex
 from connectors.ingest import Validator, build_validators
 from connectors.registry import SOURCES, source_names
-from connectors.timestamps import parse_ts
-from ioc import topics
-from ioc.replay import archived_records, open_exclusive
-from ioc.settings import Settings, load_settings
-from ioc.tokens import load_pseudonym_key
+from contract import topics
+from contract.settings import Settings, load_settings
+from contract.timestamps import parse_ts
+from gateway.tokens import load_pseudonym_key
+from sinks.archive import archived, open_exclusive
 from sinks.store import Batch, write
 from tests.bench.raw import archive_rows
 from tests.harness import ROOT, Pipeline
@@ -76,7 +76,7 @@ def arrived(source: str, lines: list[bytes]) -> datetime:
 def build_archive(settings: Settings, validators: dict[str, Validator], dump: Path) -> dict[str, int]:
     """Validate the dumped records as the gateway does and archive them as the sink does, each
     group of GROUP records arriving when it would have live (the horizon works on arrivals)."""
-    con = open_exclusive(settings)
+    con = open_exclusive(settings.duckdb_path, source_names(), settings.units.timezone.key)
     counts: dict[str, int] = {}
     try:
         for source in source_names():
@@ -111,12 +111,12 @@ def split_dump(dump: Path, boundary: datetime) -> tuple[Path, Path]:
 
 def read_and_parse_s(settings: Settings) -> float:
     """The baseline: every archived record out of DuckDB (Arrow batches) and through orjson."""
-    con = open_exclusive(settings)
+    con = open_exclusive(settings.duckdb_path, source_names(), settings.units.timezone.key)
     try:
         started = time.perf_counter()
         for source in source_names():
-            for texts, _ in archived_records(con, source):
-                for text in texts:
+            for batch in archived(con, source, "record::VARCHAR"):
+                for text in batch.column(0).to_pylist():
                     orjson.loads(text)
         return time.perf_counter() - started
     finally:

@@ -38,13 +38,24 @@ import orjson
 
 from connectors.publisher import Outgoing
 from connectors.registry import SOURCES
-from ioc import topics
+from contract import topics
+from contract.settings import Settings, load_settings
 from ioc.client import call
-from ioc.settings import Settings, load_settings
 from tests.bench import latency, raw
 from tests.bench import replay as bench_replay
-from tests.bench.common import (SIM_SEED, cpu_line, cpu_snapshot, fold_rates, log, peak_rate, pipeline_pids,
-                                raw_only, simulate, validated, wait_idle)
+from tests.bench.common import (
+    SIM_SEED,
+    cpu_line,
+    cpu_snapshot,
+    fold_rates,
+    log,
+    peak_rate,
+    pipeline_pids,
+    raw_only,
+    simulate,
+    validated,
+    wait_idle,
+)
 from tests.bench.noop_faust import rss_kib
 from tests.bench.records import dossier_records
 from tests.harness import ROOT, Pipeline

@@ -14,10 +14,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from ioc.settings import load_settings
-from ioc.simulator.faults import Faults
-from ioc.simulator.run import generate
-from ioc.simulator.world import World
+from contract.settings import load_settings
+from simulator.faults import Faults
+from simulator.run import generate
+from simulator.world import World
 from tests.harness import Pipeline
 
 CHROMIUM = Path("/usr/bin/chromium")

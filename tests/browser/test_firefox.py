@@ -21,8 +21,20 @@ import pytest
 
 from tests.browser.conftest import LAPTOP, SCREENS, SCREENSHOTS, WALL
 from tests.browser.firefox import Firefox, Tab, find_firefox
-from tests.browser.test_screens import (I18N, SIDEWAYS, SETTINGS, UNITS, VISIBLE_TEXT, _assert_one_language, fmt,
-                                        iso, local_now, province_value, quiet_commune, set_alarms)
+from tests.browser.test_screens import (
+    I18N,
+    SETTINGS,
+    SIDEWAYS,
+    UNITS,
+    VISIBLE_TEXT,
+    _assert_one_language,
+    fmt,
+    iso,
+    local_now,
+    province_value,
+    quiet_commune,
+    set_alarms,
+)
 from tests.dvc_dataset import rec
 from tests.harness import Pipeline
 

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 import orjson
 import pytest
 
-from ioc.settings import PROJECT_ROOT, load_settings
+from contract.settings import PROJECT_ROOT, load_settings
 from tests.browser.conftest import LAPTOP, SCREENS, WALL, open_screen, screenshot
 from tests.datasets import alarm
 from tests.dvc_dataset import rec

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.datasets.common import BIG, LIVE, A, B, C, D, P, S, T, Key, L, Row, drop
+from tests.datasets.common import BIG, LIVE, A, B, C, D, Key, L, P, Row, S, T, drop
 
 
 def doc(doc_id: str, unit: str, direction: str, status: str, at: str, deadline: str | None = None,

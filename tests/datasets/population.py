@@ -47,8 +47,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.datasets.common import BIG, A, B, C, D, P, S, Key, L, Row, drop
-
+from tests.datasets.common import BIG, A, B, C, D, Key, L, P, Row, S, drop
 
 RAW_CITIZEN = "038095001234"    # raw personal ids sent in the pseudonymised fields: hashed, accepted
 RAW_EVENT = "079203001234"

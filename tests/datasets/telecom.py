@@ -49,7 +49,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.datasets.common import BIG, LIVE, A, B, C, D, P, S, Key, L, Row, drop
+from tests.datasets.common import BIG, LIVE, A, B, C, D, Key, L, P, Row, S, drop
 
 
 def site(site_id: str, commune: str, valid_from: str, operator: str = "viettel",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ioc.client import PipelineUnavailable
-from ioc.simulator.sender import post_ndjson
+from simulator.sender import post_ndjson
 from tests.faults.workload import SOURCES, Batch
 from tests.harness import Pipeline
 from tests.kpi_checks import close

@@ -29,9 +29,9 @@ from typing import Any
 
 import orjson
 
-from ioc.settings import load_settings
-from ioc.simulator.run import generate
-from ioc.simulator.world import World
+from contract.settings import load_settings
+from simulator.run import generate
+from simulator.world import World
 from tests.faults.workload import ROOT, START
 
 Record = dict[str, Any]

@@ -21,8 +21,7 @@ from typing import Any, Iterable
 import duckdb
 import orjson
 
-from tests.harness import run_async
-from tests.harness import Pipeline
+from tests.harness import Pipeline, run_async
 from tests.personal_ids import DIGIT_BOUNDED, has_personal_id, is_personal_id
 
 RECORD_TOPICS = ("ioc.raw.", "ioc.dlq.", "ioc.kpi.", "ioc.alerts")   # where records and KPI messages go

@@ -36,8 +36,19 @@ from typing import Any, Callable
 import pytest
 
 from tests.faults.conftest import Baselines, Ledger, per_source
-from tests.faults.driver import (Answers, Feeder, add_status, broker_pid, children, kpi_differences,
-                                 log_tail, outcome, status_accounted, wait_broker_replaced, wait_restarted)
+from tests.faults.driver import (
+    Answers,
+    Feeder,
+    add_status,
+    broker_pid,
+    children,
+    kpi_differences,
+    log_tail,
+    outcome,
+    status_accounted,
+    wait_broker_replaced,
+    wait_restarted,
+)
 from tests.faults.workload import SOURCES, Workload, workload
 from tests.harness import Pipeline, group_members
 

@@ -90,14 +90,14 @@ def test_personal_id_in_a_utf16_body_is_masked(encoding: str) -> None:
 
 def test_markers_to_a_dead_broker_raise_publish_error(tmp_path: Path) -> None:
     """A barrier to a broker that is down must raise PublishError (what every caller catches). Found by this
-    suite (it raised TypeError: `PublishError(str(exc))` lacked `acked`, and ioc/gateway.py
+    suite (it raised TypeError: `PublishError(str(exc))` lacked `acked`, and gateway/server.py
     `_confirm_archived`, which catches the error, died on the first broker outage, so the gateway's journal
-    was never trimmed again); fixed in connectors/publisher.py and ioc/gateway.py meanwhile, kept as a
+    was never trimmed again); fixed in connectors/publisher.py and gateway/server.py meanwhile, kept as a
     regression test."""
     from dataclasses import replace
 
+    from contract.settings import load_settings
     from ioc.broker import EmbeddedBroker
-    from ioc.settings import load_settings
     broker = EmbeddedBroker(tmp_path / "broker.log")
     address = broker.start()
     settings = load_settings(Path(__file__).resolve().parents[2] / "config" / "pipeline.toml")
@@ -136,7 +136,7 @@ def test_an_accepted_receipt_time_at_the_calendar_edge_folds(receipt: str) -> No
     no future_time), and the fold (periods_of via EntityViews._spread) raised OverflowError / ValueError: a
     `processing_error` dead letter for a record counted accepted, after EntityViews.move had subtracted the
     dossier's old share (its earlier records vanished from the KPIs, and every later record raised again).
-    Fixed at validation (connectors/timestamps.py): a timestamp outside years 1900..2199 is `bad_type`."""
+    Fixed at validation (contract/timestamps.py): a timestamp outside years 1900..2199 is `bad_type`."""
     first = {**pool("dvc")[0], "TrangThaiHoSo": 2}
     later = {**first, "TrangThaiHoSo": 4, "ThoiGianCapNhat": "2025-03-12T08:00:00+07:00", "NgayTiepNhan": receipt}
     prepared = fold_as_the_worker_does("dvc", [first, later])
@@ -169,7 +169,7 @@ def test_the_sink_archives_a_raw_message_whose_headers_it_cannot_read() -> None:
     record at its arrival time instead of dying."""
     from types import SimpleNamespace
 
-    from ioc.records import H_EVENT, H_ID, H_RECEIVED
+    from contract.records import H_EVENT, H_ID, H_RECEIVED
     from sinks.service import SinkService
     from sinks.store import Batch
     sink = SinkService.__new__(SinkService)   # `_collect` needs only the topic maps
@@ -197,8 +197,8 @@ def test_an_accepted_record_from_year_one_does_not_stop_the_sink(tmp_path: Path)
     from dataclasses import replace
 
     from connectors.publisher import Outgoing
-    from ioc.records import H_EVENT, H_ID, H_RECEIVED
-    from ioc.settings import load_settings
+    from contract.records import H_EVENT, H_ID, H_RECEIVED
+    from contract.settings import load_settings
     p = Pipeline(tmp_path)
     p.start()
     try:

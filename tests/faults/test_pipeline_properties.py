@@ -37,7 +37,14 @@ from tests.faults.conftest import SCALES, Ledger, per_source
 from tests.faults.driver import Answers, log_tail, post, wait_idle_unbroken
 from tests.faults.mutations import BODY_KINDS, Mutator, pid, valid_records
 from tests.faults.oracle import expected_records
-from tests.faults.privacy_scan import Findings, scan_duckdb, scan_http, scan_text_files, scan_topics, secrets_of
+from tests.faults.privacy_scan import (
+    Findings,
+    scan_duckdb,
+    scan_http,
+    scan_text_files,
+    scan_topics,
+    secrets_of,
+)
 from tests.faults.workload import SOURCES
 from tests.harness import Pipeline
 

@@ -34,11 +34,17 @@ from hypothesis import strategies as st
 from connectors.dedup import IdentityIndex
 from connectors.ingest import Prepared, Validator
 from connectors.registry import SOURCES as SPECS
-from ioc.settings import load_settings
-from tests.faults.conftest import SCALES
-from tests.faults.mutations import BODY_KINDS, RECORD_MUTATIONS, TEXT_MUTATIONS, Mutator, valid_records
-from tests.faults.oracle import expected_records, strict_json
+from contract.settings import load_settings
 from streams.kpis.registry import KPIS
+from tests.faults.conftest import SCALES
+from tests.faults.mutations import (
+    BODY_KINDS,
+    RECORD_MUTATIONS,
+    TEXT_MUTATIONS,
+    Mutator,
+    valid_records,
+)
+from tests.faults.oracle import expected_records, strict_json
 from tests.faults.workload import SOURCES
 
 UNITS = load_settings(Path(__file__).resolve().parents[2] / "config" / "pipeline.toml").units

@@ -18,11 +18,11 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from ioc.settings import load_settings
-from ioc.simulator.clock import HOUR
-from ioc.simulator.faults import Faults
-from ioc.simulator.run import generate
-from ioc.simulator.world import World
+from contract.settings import load_settings
+from simulator.clock import HOUR
+from simulator.faults import Faults
+from simulator.run import generate
+from simulator.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("dvc", "eoffice", "population", "telecom")

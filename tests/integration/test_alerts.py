@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from ioc.settings import PROJECT_ROOT
+from contract.settings import PROJECT_ROOT
 from tests import dvc_dataset as ds
 from tests.harness import Pipeline
 

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from ioc.units import load_units
+from contract.units import load_units
 from tests import dvc_dataset as ds
 from tests.harness import ROOT, Pipeline
 from tests.harness import ndjson as body

@@ -23,14 +23,14 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from connectors.registry import source_names
-from ioc import topics
+from contract import topics
 from ioc.broker import EmbeddedBroker
-from ioc.settings import load_settings
-from ioc.topics_cli import pipeline_topics
+from ioc.config import load_config
 from streams.kpis.registry import detail_sources, kpi_domains
 from tests import datasets as ds
 from tests import dvc_dataset as dvc
-from tests.harness import ROOT, Pipeline, group_members, ndjson as body
+from tests.harness import ROOT, Pipeline, group_members
+from tests.harness import ndjson as body
 
 pytestmark = pytest.mark.integration
 
@@ -131,9 +131,8 @@ def test_ioc_topics_create_makes_the_catalogue_on_a_broker(tmp_path: Path) -> No
     address = broker.start()
     try:
         config = _topics_config(tmp_path, address, partitions=3)
-        settings = load_settings(config)
         expected = {spec.name: (spec.partitions, "compact" if spec.compacted else "delete")
-                    for spec in pipeline_topics(settings)}
+                    for spec in load_config(config).topology.catalogue()}
         # everything `ioc run` creates, plus the KPI workers' Faust leader topic
         assert {s.name for s in topics.catalogue(source_names(), kpi_domains(), 3, detail_sources())} < set(expected)
         assert expected["ioc-kpi-__assignor-__leader"] == (1, "delete")

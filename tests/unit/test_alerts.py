@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from streams.alerts import AlertRule, Evaluator, render
+from alerts.evaluator import AlertRule, Evaluator, render
 
 
 def rule(**kw: object) -> AlertRule:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ioc.settings import load_settings
+from contract.settings import load_settings
 from streams.kpis.dvc import DvcKpis, Rec, outcome
 from tests import dvc_dataset as ds
 from tests.kpi_checks import assert_kpis

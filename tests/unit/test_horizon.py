@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ioc.settings import load_settings
+from contract.settings import load_settings
 from streams.kpis import horizon
 from streams.kpis.base import Fold
 from streams.kpis.horizon import DAY_US, Tombstones, TooLate

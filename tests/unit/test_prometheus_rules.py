@@ -4,14 +4,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from ioc.prometheus_rules import rule_file
-from ioc.settings import PROJECT_ROOT, load_settings
+from alerts.prometheus import rule_file
+from contract.settings import PROJECT_ROOT
+from ioc.config import load_config
 
 RULES = PROJECT_ROOT / "deploy" / "prometheus" / "rules.yml"
 
 
 def test_rule_file_is_generated_from_the_configuration() -> None:
-    assert RULES.read_text(encoding="utf-8") == rule_file(load_settings().alert_rules), \
+    assert RULES.read_text(encoding="utf-8") == rule_file(load_config().alert_rules), \
         "stale: run `.venv/bin/ioc alerts prometheus > deploy/prometheus/rules.yml`"
 
 

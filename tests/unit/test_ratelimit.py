@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ioc.ratelimit import TokenBucket
+from gateway.ratelimit import TokenBucket
 
 
 def test_a_burst_passes_then_requests_wait() -> None:
@@ -12,7 +12,7 @@ def test_a_burst_passes_then_requests_wait() -> None:
 
 def test_the_bucket_refills_with_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     clock = [100.0]
-    monkeypatch.setattr("ioc.ratelimit.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("gateway.ratelimit.time.monotonic", lambda: clock[0])
     bucket = TokenBucket(rate_per_s=2.0, burst=2)
     assert bucket.take() == 0 and bucket.take() == 0 and bucket.take() > 0
     clock[0] += 0.5

@@ -8,13 +8,16 @@ from typing import Any
 import orjson
 import pytest
 
-from ioc.index_rules import load_supplied
-from ioc.settings import load_settings
+from ioc.config import load_config
+from streams.kpis.index766.rules import Index766, load_supplied
 from streams.replay import Replay, ReplayResult
 from tests import dvc_dataset as ds
 from tests.integration.test_index766 import SUPPLIED
 
-SETTINGS = load_settings()
+CONFIG = load_config()
+SETTINGS = CONFIG.settings
+assert CONFIG.index766 is not None
+RULES = CONFIG.index766.rules
 NOW_US = 2_000_000_000_000_000   # 2033: after every due time of the data set
 UPDATED = "2026-11-18T00:00:00Z"
 
@@ -23,9 +26,9 @@ def replay(records: list[dict[str, Any]], tmp_path: Path) -> ReplayResult:
     path = tmp_path / "supplied.toml"
     path.write_text(SUPPLIED)
     problems: list[str] = []
-    supplied = load_supplied(path, SETTINGS.index_rules, problems)
+    supplied = load_supplied(path, RULES, problems)
     assert not problems
-    r = Replay(SETTINGS.units, SETTINGS.index_rules, supplied)
+    r = Replay(SETTINGS.units, Index766(RULES, supplied))
     r.fold("dvc", [orjson.dumps(x) for x in records])
     return r.finish(NOW_US, UPDATED)
 
@@ -83,7 +86,7 @@ def test_a_record_the_fold_refuses_is_counted_not_raised(tmp_path: Path) -> None
 def test_the_replay_forgets_closed_dossiers_beyond_the_horizon_and_says_how_many() -> None:
     from streams.kpis import horizon
     late = 30 * horizon.DAY_US
-    r = Replay(SETTINGS.units, None, load_settings().supplied, late)
+    r = Replay(SETTINGS.units, None, late)
     t0 = 1_793_000_000_000_000
     d1 = [orjson.dumps(x) for x in ds.D1]
     r.fold("dvc", d1, [t0] * len(d1))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ioc.errors import ConfigError
-from ioc.settings import PROJECT_ROOT, load_settings
+from contract.errors import ConfigError
+from contract.settings import PROJECT_ROOT, load_settings
 
 
 def test_default_configuration_loads() -> None:

@@ -17,12 +17,21 @@ import orjson
 import pytest
 
 from connectors.registry import SOURCES
-from ioc.simulator.clock import DAY, HOUR, WORK_DAY_S, Calendar, SimClock
-from ioc.simulator.demo import DemoPipeline
-from ioc.simulator.faults import Faults
-from ioc.simulator.run import Driver, Plan, build, generate
-from ioc.simulator.sender import Sender
-from tests.simulated import ALL, DIGIT_RUN_12, SETTINGS, START, TZ7, UNITS, contract_problems, world
+from ioc.demo import DemoPipeline
+from simulator.clock import DAY, HOUR, WORK_DAY_S, Calendar, SimClock
+from simulator.faults import Faults
+from simulator.run import Driver, Plan, build, generate
+from simulator.sender import Sender
+from tests.simulated import (
+    ALL,
+    DIGIT_RUN_12,
+    SETTINGS,
+    START,
+    TZ7,
+    UNITS,
+    contract_problems,
+    world,
+)
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from connectors.timestamps import parse_ts
-from ioc.simulator.clock import DAY
-from ioc.simulator.run import GENERATORS, add_arguments, generate, plan_from
+from contract.timestamps import parse_ts
+from ioc.simulate import add_arguments
+from simulator.clock import DAY
+from simulator.run import GENERATORS, generate, plan_from
 from streams.kpis.dvc import outcome, slim
 from tests.simulated import ALL, SETTINGS, START, UNITS, world
 

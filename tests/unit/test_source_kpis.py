@@ -20,8 +20,8 @@ import pytest
 from connectors.dedup import IdentityIndex
 from connectors.ingest import Validator
 from connectors.registry import SOURCES
-from ioc.settings import load_settings
-from ioc.units import AGENCY, COMMUNE
+from contract.settings import load_settings
+from contract.units import AGENCY, COMMUNE
 from streams.kpis.registry import KPIS
 from tests import datasets as ds
 from tests.harness import ndjson

@@ -19,8 +19,8 @@ from connectors.base import Accepted, Rejected
 from connectors.dedup import IdentityIndex
 from connectors.dvc import DvcSource
 from connectors.ingest import Prepared, Validator
-from connectors.timestamps import parse_ts
-from ioc.settings import load_settings
+from contract.settings import load_settings
+from contract.timestamps import parse_ts
 
 UNITS = load_settings(Path(__file__).resolve().parents[2] / "config" / "pipeline.toml").units
 DVC = DvcSource()

@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from connectors.dedup import IdentityIndex
-from tests.unit.test_validation import (DROP, RECEIVED, accepted, counts, dead_letters, ndjson, raw_values, record,
-                                        validator)
-
+from tests.unit.test_validation import (
+    DROP,
+    RECEIVED,
+    accepted,
+    counts,
+    dead_letters,
+    ndjson,
+    raw_values,
+    record,
+    validator,
+)
 
 # --- identity (MaHoSo, TrangThaiHoSo, ThoiGianCapNhat as an instant) -------------------------
 
@@ -169,7 +177,7 @@ def test_after_a_partial_publish_failure_the_taken_records_are_duplicates() -> N
     from connectors.dedup import IdentityIndex
     from connectors.dvc import DvcSource
     from connectors.ingest import Validator
-    from ioc.settings import load_settings
+    from contract.settings import load_settings
     index = IdentityIndex()
     validator = Validator(DvcSource(), load_settings().units, index, 1 << 20, 600)
     records = [{"MaHoSo": f"P{i}", "MaTTHC": "1", "MaDonVi": "03388", "KenhThucHien": 1, "TrangThaiHoSo": 2,

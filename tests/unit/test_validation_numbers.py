@@ -9,8 +9,17 @@ import pytest
 
 from connectors.fields import NUMBER, Field, first_problem
 from connectors.registry import SOURCES
-from tests.unit.test_validation_parse import (RECEIVED, UNITS, assert_no_personal_id, counts, dead_letters, line,
-                                              prepare, raw_texts, record)
+from tests.unit.test_validation_parse import (
+    RECEIVED,
+    UNITS,
+    assert_no_personal_id,
+    counts,
+    dead_letters,
+    line,
+    prepare,
+    raw_texts,
+    record,
+)
 
 # --- integers beyond 64 bits ------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from connectors.dedup import IdentityIndex
 from connectors.dvc import DvcSource
 from connectors.ingest import Prepared, Validator
 from connectors.parse import split_records
-from ioc.settings import load_settings
+from contract.settings import load_settings
 
 UNITS = load_settings(Path(__file__).resolve().parents[2] / "config" / "pipeline.toml").units
 MIB = 1 << 20

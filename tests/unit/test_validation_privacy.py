@@ -6,9 +6,18 @@ import orjson
 import pytest
 
 from connectors.ingest import Prepared
-from tests.unit.test_validation_parse import (PID, PID_INT, assert_no_personal_id, counts, dead_letters,
-                                              everything_published, line, prepare, raw_values, record)
-
+from tests.unit.test_validation_parse import (
+    PID,
+    PID_INT,
+    assert_no_personal_id,
+    counts,
+    dead_letters,
+    everything_published,
+    line,
+    prepare,
+    raw_values,
+    record,
+)
 
 # --- personal ids (contract 2.3 and 7) --------------------------------------------------------
 

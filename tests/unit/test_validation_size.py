@@ -5,9 +5,19 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from tests.unit.test_validation_parse import (MIB, PID, PID_INT, assert_no_personal_id, counts, dead_letters, line,
-                                              padded, prepare, raw_values, record)
-
+from tests.unit.test_validation_parse import (
+    MIB,
+    PID,
+    PID_INT,
+    assert_no_personal_id,
+    counts,
+    dead_letters,
+    line,
+    padded,
+    prepare,
+    raw_values,
+    record,
+)
 
 # --- too_large (a single record over max_record_bytes) ----------------------------------------
 

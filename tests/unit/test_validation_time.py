@@ -6,10 +6,18 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from connectors.timestamps import parse_ts
-from tests.unit.test_validation import (RECEIVED, RECEIVED_US, TS_FIELDS, accepted, counts, ndjson, reason, record,
-                                        validator)
-
+from contract.timestamps import parse_ts
+from tests.unit.test_validation import (
+    RECEIVED,
+    RECEIVED_US,
+    TS_FIELDS,
+    accepted,
+    counts,
+    ndjson,
+    reason,
+    record,
+    validator,
+)
 
 # --- timestamps (contract 7) ------------------------------------------------------------------
 
@@ -170,7 +178,7 @@ def test_the_folds_fast_reading_of_a_valid_timestamp_equals_the_strict_one() -> 
     """parse_valid_ts (the KPI folds) reads what parse_ts (validation) accepted to the same instant."""
     import random
 
-    from connectors.timestamps import parse_ts, parse_valid_ts
+    from contract.timestamps import parse_ts, parse_valid_ts
     rng = random.Random(7)
     for _ in range(5000):
         text = (f"{rng.randrange(1900, 2200):04d}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"

@@ -10,18 +10,20 @@ import duckdb
 import orjson
 import pytest
 
-from ioc import topics
-from ioc.settings import PROJECT_ROOT, catalogue_kpis, load_settings
-from ioc.web import queries
-from ioc.web.api import config_payload
-from ioc.web.health import lag_by_source, topic_kind
-from ioc.web.messages import alert_event, kpi_update, newest
-from sinks.alerting import create_alerts
+from contract import topics
+from contract.settings import PROJECT_ROOT
+from gateway.web import queries
+from gateway.web.api import config_payload
+from gateway.web.health import lag_by_source
+from gateway.web.messages import alert_event, kpi_update, newest
+from ioc.config import catalogue_kpis, load_config
+from sinks.alerts import create_alerts
 from sinks.query import acknowledge_alert
 
-STATIC = PROJECT_ROOT / "ioc" / "web" / "static"
+STATIC = PROJECT_ROOT / "gateway" / "web" / "static"
 I18N = orjson.loads((STATIC / "i18n.json").read_bytes())
-SETTINGS = load_settings()
+CONFIG = load_config()
+SETTINGS = CONFIG.settings
 VIETNAMESE = re.compile(r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]", re.I)
 
 
@@ -30,7 +32,7 @@ def test_both_languages_have_the_same_keys() -> None:
 
 
 def test_every_kpi_has_a_name_in_both_languages() -> None:
-    kpis = catalogue_kpis(SETTINGS.index_rules)
+    kpis = catalogue_kpis(CONFIG.index766.rules if CONFIG.index766 else None)
     assert "index766.total" in kpis and any(k.startswith("dvc.") for k in kpis)
     for lang in ("vi", "en"):
         missing = [k for k in kpis if not I18N[lang].get(f"kpi.{k}")]
@@ -72,7 +74,7 @@ def test_no_asset_comes_from_elsewhere() -> None:
 
 
 def test_units_are_served_with_both_names_from_the_province_folder() -> None:
-    payload = config_payload(SETTINGS)
+    payload = config_payload(SETTINGS, CONFIG.index766, CONFIG.topology.sources)
     units = {u["code"]: u for u in payload["units"]}
     assert units["12.SNV"] == {"code": "12.SNV", "level": "agency", "name_vi": "Sở Nội vụ",
                                "name_en": "Department of Home Affairs"}
@@ -143,10 +145,12 @@ def test_alert_events_for_the_feed() -> None:
 
 
 def test_topics_are_classified_from_the_catalogue() -> None:
-    assert topic_kind(topics.raw("dvc")) == ("raw", "dvc")
-    assert topic_kind(topics.dead_letters("telecom")) == ("dlq", "telecom")
-    assert topic_kind(topics.kpi("index766")) == ("kpi", "index766")
-    assert lag_by_source({topics.raw("dvc"): 3, topics.partials("dvc"): 2, topics.kpi("dvc"): 4}) == {"dvc": 5, "kpi": 4}
+    topology = CONFIG.topology
+    assert topology.topic_kind(topics.raw("dvc")) == ("raw", "dvc")
+    assert topology.topic_kind(topics.dead_letters("telecom")) == ("dlq", "telecom")
+    assert topology.topic_kind(topics.kpi("index766")) == ("kpi", "index766")
+    assert lag_by_source(topology, {topics.raw("dvc"): 3, topics.partials("dvc"): 2, topics.kpi("dvc"): 4}) \
+        == {"dvc": 5, "kpi": 4}
 
 
 def test_the_first_acknowledgement_stands(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Alerts: rules and their configuration, evaluation, delivery, and the Prometheus rule export."""

@@ -1,0 +1,60 @@
+"""The whole configuration, as the composition root hands it to each part: the settings, the 766
+index's rules and supplied figures, the alert rules, and the stage topology built from the
+registries. Every problem of every file is reported at once (ConfigError)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from alerts.rules import AlertRule, alert_rules_of
+from connectors.registry import source_names
+from contract.errors import ConfigError
+from contract.settings import Settings, load_settings
+from contract.topology import Flow, Topology
+from streams.kpis.base import Family
+from streams.kpis.index766.rules import Index766, Rules, load_index766
+from streams.kpis.registry import INDEX_DOMAIN, KPIS
+
+
+@dataclass(frozen=True)
+class Config:
+    settings: Settings
+    index766: Index766 | None
+    alert_rules: list[AlertRule]
+    topology: Topology
+
+    def with_broker(self, address: str) -> Config:
+        """The same configuration for the broker at `address` (the embedded one, once started)."""
+        return Config(self.settings.with_broker(address), self.index766, self.alert_rules, self.topology)
+
+
+def load_config(path: Path | str | None = None, broker: str | None = None) -> Config:
+    problems: list[str] = []
+    settings = load_settings(path, problems)
+    if broker:
+        settings = settings.with_broker(broker)
+    index766 = load_index766(settings, problems)
+    alerts = alert_rules_of(settings, catalogue_kpis(index766.rules if index766 else None), problems)
+    if problems:
+        raise ConfigError(problems)
+    return Config(settings, index766, alerts, topology(settings.partitions, index766 is not None))
+
+
+def topology(partitions: int, with_index: bool = True) -> Topology:
+    """Which stage sends what, from the source and KPI registries."""
+    flows = tuple(Flow(s, KPIS[s].domain if s in KPIS else None, s in KPIS and KPIS[s].drill_down)
+                  for s in source_names())
+    return Topology(flows, partitions, index_input=KPIS["dvc"].domain if with_index else None,
+                    index_domain=INDEX_DOMAIN)
+
+
+def catalogue_kpis(rules: Rules | None) -> set[str]:
+    """Every KPI name the pipeline emits (alert rules may watch any of them)."""
+    names = {row[0] for k in KPIS.values() for f in k.families for row in f.kpis(_zeros(f))}
+    if rules is not None:
+        names |= {"index766.total"} | {f"index766.group.{g.code}" for g in rules.groups}
+    return names
+
+
+def _zeros(family: Family) -> list[int]:
+    return [] if family.samples else [0] * family.size
