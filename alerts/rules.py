@@ -32,7 +32,7 @@ class AlertRule:
     for_s: float = 0.0
     window_s: float = 300.0
 
-    def holds(self, value: float, history: "deque[tuple[float, float]]", now: float) -> bool:
+    def holds(self, value: float, history: deque[tuple[float, float]], now: float) -> bool:
         if self.op == "rise":
             while history and history[0][0] < now - self.window_s:
                 history.popleft()
@@ -46,7 +46,9 @@ class AlertRule:
 def alert_rules_of(settings: Settings, known_kpis: set[str], problems: list[str]) -> list[AlertRule]:
     """`[alerts] rules` (a path; the project's config/alerts.toml by default)."""
     a = settings.reader(problems).table("alerts")
-    path = settings.resolve(a.get("rules", str, "config/alerts.toml"), None if "rules" in a.data else PROJECT_ROOT)
+    path = settings.resolve(
+        a.get("rules", str, "config/alerts.toml"), None if "rules" in a.data else PROJECT_ROOT
+    )
     return load_alert_rules(path, known_kpis, problems)
 
 
@@ -65,15 +67,31 @@ def load_alert_rules(path: Path, known_kpis: set[str], problems: list[str]) -> l
         seen.add(r.get("id"))
         problems += [f"{where}: {p}" for p in bad]
         if not bad:
-            rules.append(AlertRule(r["id"], r["kpi"], r["grain"], r["op"], float(r["threshold"]), r["severity"],
-                                   r["message_vi"], r["message_en"], tuple(r.get("levels", LEVELS)),
-                                   tuple(r.get("units", ())), float(r.get("for_s", 0)), float(r.get("window_s", 300))))
+            rules.append(
+                AlertRule(
+                    r["id"],
+                    r["kpi"],
+                    r["grain"],
+                    r["op"],
+                    float(r["threshold"]),
+                    r["severity"],
+                    r["message_vi"],
+                    r["message_en"],
+                    tuple(r.get("levels", LEVELS)),
+                    tuple(r.get("units", ())),
+                    float(r.get("for_s", 0)),
+                    float(r.get("window_s", 300)),
+                )
+            )
     return rules
 
 
 def _problems(r: dict[str, Any], kpis: set[str]) -> list[str]:
-    out = [f"missing {k}" for k in ("id", "kpi", "grain", "op", "threshold", "severity", "message_vi", "message_en")
-           if k not in r]
+    out = [
+        f"missing {k}"
+        for k in ("id", "kpi", "grain", "op", "threshold", "severity", "message_vi", "message_en")
+        if k not in r
+    ]
     if r.get("kpi") not in kpis:
         out.append(f"unknown kpi {r.get('kpi')!r}")
     if r.get("grain") not in GRAINS:

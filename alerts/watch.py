@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from alerts.evaluator import Evaluator, Transition, render
@@ -18,7 +18,9 @@ class Alerting:
     def __init__(self, rules: list[AlertRule], units: UnitRegistry) -> None:
         self.rules, self.units = rules, units
         self.evaluator = Evaluator(rules)
-        self.current: dict[tuple[str, str], tuple[str, float | None]] = {}   # (rule, subject) -> (period, value)
+        self.current: dict[
+            tuple[str, str], tuple[str, float | None]
+        ] = {}  # (rule, subject) -> (period, value)
         self.dead_letters: dict[str, deque[float]] = {}
 
     def restore(self, open_alerts: list[tuple[str, str]]) -> None:
@@ -26,7 +28,9 @@ class Alerting:
         for rule_id, subject in open_alerts:
             self.evaluator.restore_raised(rule_id, subject)
 
-    def observe_batch(self, kpis: dict[str, dict[str, Any] | None], dead_letter_sources: list[str]) -> list[Transition]:
+    def observe_batch(
+        self, kpis: dict[str, dict[str, Any] | None], dead_letter_sources: list[str]
+    ) -> list[Transition]:
         now = time.time()
         current = self._current_periods(now)
         out = []
@@ -51,7 +55,7 @@ class Alerting:
             for (rule_id, subject), (period, value) in list(self.current.items()):
                 rule = by_id[rule_id]
                 if rule.grain != LIVE and period != current[rule.grain]:
-                    value = None   # last period's value says nothing about this one
+                    value = None  # last period's value says nothing about this one
                     self.current[(rule_id, subject)] = (current[rule.grain], None)
                 out += self._observe(rule, subject, value, now, clear_on_none=True)
         for rule in (r for r in self.rules if r.kpi == PIPELINE_DEAD_LETTERS):
@@ -61,8 +65,9 @@ class Alerting:
                 out += self._observe(rule, source, float(len(times)), now)
         return out
 
-    def _observe(self, rule: AlertRule, subject: str, value: float | None, now: float,
-                 clear_on_none: bool = False) -> list[Transition]:
+    def _observe(
+        self, rule: AlertRule, subject: str, value: float | None, now: float, clear_on_none: bool = False
+    ) -> list[Transition]:
         if value is None and clear_on_none and self.evaluator.states.get((rule.id, subject)):
             state = self.evaluator.states[(rule.id, subject)]
             if state.raised:
@@ -73,9 +78,13 @@ class Alerting:
         return [t] if t else []
 
     def _watches(self, rule: AlertRule, update: dict[str, Any], current: dict[str, str]) -> bool:
-        return (rule.kpi == update["kpi"] and rule.grain == update["grain"]
-                and (rule.grain == LIVE or update["period"] == current[rule.grain])
-                and update["unit_level"] in rule.levels and (not rule.units or update["unit"] in rule.units))
+        return (
+            rule.kpi == update["kpi"]
+            and rule.grain == update["grain"]
+            and (rule.grain == LIVE or update["period"] == current[rule.grain])
+            and update["unit_level"] in rule.levels
+            and (not rule.units or update["unit"] in rule.units)
+        )
 
     def _current_periods(self, now: float) -> dict[str, str]:
         return dict(periods_of(int(now * 1_000_000), self.units.timezone))
@@ -87,13 +96,24 @@ class Alerting:
             unit = self.units.units.get(t.subject)
             level = unit.level if unit else "source"
             period = LIVE if t.rule.grain == LIVE else self._current_periods(t.at)[t.rule.grain]
-            value = None if t.value != t.value else t.value   # NaN: cleared for want of data
+            value = None if t.value != t.value else t.value  # NaN: cleared for want of data
             names = {"vi": unit.name_vi if unit else t.subject, "en": unit.name_en if unit else t.subject}
             fill = dict(unit=t.subject, value=value if value is not None else 0.0, threshold=t.rule.threshold)
-            events.append({"rule": t.rule.id, "subject": t.subject, "unit_level": level, "kpi": t.rule.kpi,
-                           "grain": t.rule.grain, "period": period, "severity": t.rule.severity,
-                           "threshold": t.rule.threshold, "state": t.state, "value": value,
-                           "at": datetime.fromtimestamp(t.at, timezone.utc),
-                           "message_vi": render(t.rule.message_vi, unit_name=names["vi"], **fill),
-                           "message_en": render(t.rule.message_en, unit_name=names["en"], **fill)})
+            events.append(
+                {
+                    "rule": t.rule.id,
+                    "subject": t.subject,
+                    "unit_level": level,
+                    "kpi": t.rule.kpi,
+                    "grain": t.rule.grain,
+                    "period": period,
+                    "severity": t.rule.severity,
+                    "threshold": t.rule.threshold,
+                    "state": t.state,
+                    "value": value,
+                    "at": datetime.fromtimestamp(t.at, UTC),
+                    "message_vi": render(t.rule.message_vi, unit_name=names["vi"], **fill),
+                    "message_en": render(t.rule.message_en, unit_name=names["en"], **fill),
+                }
+            )
         return events

@@ -50,10 +50,12 @@ class SourceSpec(ABC):
     def key(self, record: dict[str, Any]) -> str:
         """The partition key: the entity whose records must be folded together."""
 
-    def check(self, value: Any, received_us: int, tolerance_us: int, units: UnitRegistry) -> Accepted | Rejected:
+    def check(
+        self, value: Any, received_us: int, tolerance_us: int, units: UnitRegistry
+    ) -> Accepted | Rejected:
         """Validate one parsed JSON value against contract sections 2, 3 and 7."""
         if not isinstance(value, dict):
-            return Rejected("unparseable")   # valid JSON, but not a record (an object)
+            return Rejected("unparseable")  # valid JSON, but not a record (an object)
         if contains_personal_id(value):
             return Rejected("personal_id")
         problem = first_problem(value, self.fields_for(value), units)

@@ -1,7 +1,7 @@
 """Which record identities the pipeline has already accepted (first delivered copy wins)."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 
 class IdentityIndex:

@@ -6,8 +6,9 @@ future_time), and within a category by the field's position in the source's tabl
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from contract.timestamps import parse_ts
 from contract.units import UnitRegistry
@@ -24,7 +25,9 @@ class Field:
     required: bool = False
     enum: frozenset[Any] | None = None
     unit: UnitCheck | None = None    # the value must be a unit code accepted by this check
-    within: tuple[float, float] | None = None   # a number outside this range is `bad_enum` (its list of values)
+    within: tuple[float, float] | None = (
+        None  # a number outside this range is `bad_enum` (its list of values)
+    )
 
 
 def is_int(v: Any) -> bool:

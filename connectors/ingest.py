@@ -55,8 +55,15 @@ class Prepared:
 
 
 class Validator:
-    def __init__(self, spec: SourceSpec, units: UnitRegistry, index: IdentityIndex,
-                 max_record_bytes: int, future_tolerance_s: float, pseudonym_key: bytes | None = None) -> None:
+    def __init__(
+        self,
+        spec: SourceSpec,
+        units: UnitRegistry,
+        index: IdentityIndex,
+        max_record_bytes: int,
+        future_tolerance_s: float,
+        pseudonym_key: bytes | None = None,
+    ) -> None:
         if spec.pseudonymized_fields and not pseudonym_key:
             raise ValueError(f"the {spec.name} connector needs a pseudonym key (HMAC secret) to start")
         self.spec, self.units, self.index, self.pseudonym_key = spec, units, index, pseudonym_key
@@ -74,8 +81,11 @@ class Validator:
         positions: list[int] = []
         for item in split_records(body, self.max_record_bytes):
             item = self._pseudonymize(item)
-            verdict = self.spec.check(item.value, received_us, self.tolerance_us, self.units) \
-                if item.reject is None else None
+            verdict = (
+                self.spec.check(item.value, received_us, self.tolerance_us, self.units)
+                if item.reject is None
+                else None
+            )
             if isinstance(verdict, Accepted):
                 if self.index.reserve(self.spec.name, verdict.identity):
                     ids.append(verdict.identity)
@@ -97,7 +107,11 @@ class Validator:
         return item if value is item.value else Item(value, dumps_any(value), None)
 
     def _raw(self, item: Item, ok: Accepted, received_h: bytes) -> Outgoing:
-        headers = [(H_ID, ok.identity.hex().encode()), (H_RECEIVED, received_h), (H_EVENT, str(ok.event_us).encode())]
+        headers = [
+            (H_ID, ok.identity.hex().encode()),
+            (H_RECEIVED, received_h),
+            (H_EVENT, str(ok.event_us).encode()),
+        ]
         return Outgoing(topics.raw(self.spec.name), ok.key.encode(), item.text.encode(), headers)
 
     def _dead_letter(self, item: Item, reason: str, received_at: datetime) -> Outgoing:
@@ -106,10 +120,18 @@ class Validator:
         if len(text) > DEAD_LETTER_MAX_CHARS:
             text = text[:DEAD_LETTER_MAX_CHARS] + f"…[truncated: {len(text)} characters in all]"
         letter = DeadLetter(uuid.uuid4().hex, self.spec.name, reason, received_at, text)
-        return Outgoing(topics.dead_letters(self.spec.name), None, letter.to_json(), [(H_ID, letter.id.encode())])
+        return Outgoing(
+            topics.dead_letters(self.spec.name), None, letter.to_json(), [(H_ID, letter.id.encode())]
+        )
 
 
-def build_validators(settings: Settings, index: IdentityIndex, pseudonym_key: bytes | None) -> dict[str, Validator]:
+def build_validators(
+    settings: Settings, index: IdentityIndex, pseudonym_key: bytes | None
+) -> dict[str, Validator]:
     """One validator per registered source, sharing the identity index."""
-    return {name: Validator(spec, settings.units, index, settings.max_record_bytes, settings.future_tolerance_s,
-                            pseudonym_key) for name, spec in SOURCES.items()}
+    return {
+        name: Validator(
+            spec, settings.units, index, settings.max_record_bytes, settings.future_tolerance_s, pseudonym_key
+        )
+        for name, spec in SOURCES.items()
+    }

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 
@@ -96,8 +97,10 @@ def split_records(body: bytes, max_record_bytes: int) -> Iterator[Item]:
         return
     if stripped[:1] == b"[":
         yield from _array(stripped, max_record_bytes)
-    elif stripped[:1] == b"{" and b"\n" in stripped and (single := _single_object(stripped, max_record_bytes)):
-        yield single   # one pretty-printed object, not NDJSON
+    elif (
+        stripped[:1] == b"{" and b"\n" in stripped and (single := _single_object(stripped, max_record_bytes))
+    ):
+        yield single  # one pretty-printed object, not NDJSON
     else:
         for line in stripped.splitlines():
             if line.strip():
@@ -141,29 +144,31 @@ def array_elements(data: bytes) -> list[bytes] | None:
     opened, elements, start = bytearray(), [], 1
     for token in _FRAMING.finditer(data):
         at, char = token.start(), data[token.start()]
-        if char == 0x22:                         # '"'
+        if char == 0x22:  # '"'
             if token.end() - at == 1:
-                return None                      # a string that never ends
-        elif char in (0x5B, 0x7B):               # '[' '{'
+                return None  # a string that never ends
+        elif char in (0x5B, 0x7B):  # '[' '{'
             opened.append(char)
-        elif char == 0x2C:                       # ','
+        elif char == 0x2C:  # ','
             if len(opened) == 1:
                 if not (element := data[start:at].strip()):
                     return None
                 elements.append(element)
                 start = token.end()
-        else:                                    # ']' '}'
+        else:  # ']' '}'
             if not opened or opened.pop() != _OPENER[char]:
-                return None                      # a closing bracket without its opener
-            if not opened:                       # the array's own closing bracket: the end
+                return None  # a closing bracket without its opener
+            if not opened:  # the array's own closing bracket: the end
                 return _last_element(data, start, token, elements)
     return None
 
 
-def _last_element(data: bytes, start: int, close: re.Match[bytes], elements: list[bytes]) -> list[bytes] | None:
+def _last_element(
+    data: bytes, start: int, close: re.Match[bytes], elements: list[bytes]
+) -> list[bytes] | None:
     """All the elements once the array's closing bracket is found; None when text follows it or the
     last element is empty (`[1,]`). `[ ]` has none."""
-    last = data[start:close.start()].strip()
+    last = data[start : close.start()].strip()
     if close.end() != len(data) or (not last and elements):
         return None
     return elements + [last] if last else elements
@@ -172,7 +177,7 @@ def _last_element(data: bytes, start: int, close: re.Match[bytes], elements: lis
 def _element(value: Any, max_record_bytes: int) -> Item:
     try:
         text = orjson.dumps(value).decode()
-    except TypeError:   # an integer beyond 64 bits, or nested beyond orjson's 254 levels
+    except TypeError:  # an integer beyond 64 bits, or nested beyond orjson's 254 levels
         if _too_deep(value):
             raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
         text = dumps_any(value)
@@ -185,7 +190,7 @@ def _one(line: bytes, max_record_bytes: int) -> Item:
     if len(line) > max_record_bytes:
         return _reject(line, "too_large")
     digits = line.translate(_DIGITS_AS_ZERO)
-    long_run = _TWELVE_OR_MORE in digits   # (one search in the common case: no run of 12 digits or more)
+    long_run = _TWELVE_OR_MORE in digits  # (one search in the common case: no run of 12 digits or more)
     try:
         value = _strict_loads(line, long_run and _LONG_DIGIT_RUN in digits)
         if line.count(b"[") + line.count(b"{") > MAX_DEPTH and _too_deep(value):
@@ -195,8 +200,9 @@ def _one(line: bytes, max_record_bytes: int) -> Item:
     # The line's own text, unless it may hold a personal id its parsed value does not (a duplicated key
     # keeps only its last value, and the checks see the value): then the value's JSON text goes out, so
     # the published record and its dead letter hold what the checks saw, and nothing else.
-    may_hide_id = (long_run and _exactly_twelve(digits)) or \
-        (b"\\" in line and _DIGIT_ESCAPE in line)   # (a backslash first: one byte is found faster)
+    may_hide_id = (long_run and _exactly_twelve(digits)) or (
+        b"\\" in line and _DIGIT_ESCAPE in line
+    )  # (a backslash first: one byte is found faster)
     text = dumps_any(value) if may_hide_id else _decode(line)
     return Item(value, text, None)
 
@@ -205,7 +211,7 @@ def _exactly_twelve(digits: bytes) -> bool:
     """A run of exactly 12 digits in a text whose digits are all "0" (bytes.find: a regex over runs
     of zeros costs microseconds a line)."""
     at = digits.find(_TWELVE_OR_MORE)
-    while at >= 0:   # the leftmost match: no digit before it
+    while at >= 0:  # the leftmost match: no digit before it
         end = at + 12
         while end < len(digits) and digits[end] == 0x30:
             end += 1

@@ -35,9 +35,17 @@ class Publisher:
         # Idempotent, with one request in flight per connection: a retry never writes a record twice
         # and each partition keeps send order, which barriers rely on.
         self._producer = KafkaProducer(
-            **kafka_python_kwargs(broker), acks="all", enable_idempotence=True, linger_ms=5, batch_size=512 * 1024,
-            max_in_flight_requests_per_connection=1, retries=5, max_request_size=MAX_MESSAGE_BYTES,
-            request_timeout_ms=15_000, max_block_ms=15_000)
+            **kafka_python_kwargs(broker),
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+            batch_size=512 * 1024,
+            max_in_flight_requests_per_connection=1,
+            retries=5,
+            max_request_size=MAX_MESSAGE_BYTES,
+            request_timeout_ms=15_000,
+            max_block_ms=15_000,
+        )
 
     def publish(self, messages: list[Outgoing], timeout_s: float = 30.0) -> None:
         """Send and block until every message is acknowledged, else raise PublishError."""
@@ -56,7 +64,9 @@ class Publisher:
     def send_markers(self, targets: list[tuple[str, int]], headers: Headers, timeout_s: float = 30.0) -> None:
         """A control marker (empty value) on each given partition, after everything sent before."""
         try:
-            futures = [self._producer.send(topic, value=b"", partition=p, headers=headers) for topic, p in targets]
+            futures = [
+                self._producer.send(topic, value=b"", partition=p, headers=headers) for topic, p in targets
+            ]
             self._producer.flush(timeout=timeout_s)
             for f in futures:
                 f.get(timeout=timeout_s)

@@ -1,7 +1,7 @@
 """Calendar periods in the province's local time: day, month, quarter, year."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ def periods_of(epoch_us: int, tz: ZoneInfo) -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=65_536)
 def _periods(bucket: int, tz: ZoneInfo) -> tuple[tuple[str, str], ...]:
-    local = datetime.fromtimestamp(bucket * _BUCKET_US / 1_000_000, tz=timezone.utc).astimezone(tz)
+    local = datetime.fromtimestamp(bucket * _BUCKET_US / 1_000_000, tz=UTC).astimezone(tz)
     y, m = local.year, local.month
     return (
         ("day", f"{y:04d}-{m:02d}-{local.day:02d}"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -24,11 +24,11 @@ Headers = list[tuple[str, bytes]]
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(ts: datetime) -> str:
-    return ts.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return ts.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def header(headers: Any, name: str) -> bytes | None:
@@ -111,9 +111,17 @@ class KpiUpdate:
                    m["denominator"], m["updated_at"], m.get("detail"))
 
     def to_json(self) -> bytes:
-        message: dict[str, Any] = {"kpi": self.kpi, "unit": self.unit, "unit_level": self.unit_level, "grain": self.grain,
-                   "period": self.period, "value": self.value, "numerator": self.numerator,
-                   "denominator": self.denominator, "updated_at": self.updated_at}
+        message: dict[str, Any] = {
+            "kpi": self.kpi,
+            "unit": self.unit,
+            "unit_level": self.unit_level,
+            "grain": self.grain,
+            "period": self.period,
+            "value": self.value,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "updated_at": self.updated_at,
+        }
         if self.detail is not None:
             message["detail"] = self.detail
         return orjson.dumps(message)

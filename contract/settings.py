@@ -92,7 +92,7 @@ class ConfigReader:
     def __init__(self, data: dict[str, Any], where: str, problems: list[str]) -> None:
         self.data, self.where, self.problems = data, where, problems
 
-    def table(self, key: str) -> "ConfigReader":
+    def table(self, key: str) -> ConfigReader:
         value = self.data.get(key, {})
         if not isinstance(value, dict):
             self.problems.append(f"{self.where}: [{key}] must be a table")
@@ -137,11 +137,28 @@ def load_settings(given: Path | str | None = None, problems: list[str] | None = 
         raise ConfigError([f"{path}: {exc}"]) from exc
     root = path.parent.parent if path.parent.name == "config" else path.parent
     top = ConfigReader(data, path.name, problems)
-    b, t, h, i, w, s, k = (top.table(n) for n in ("broker", "topics", "http", "ingest", "workers", "sink", "kpi"))
+    tables = ("broker", "topics", "http", "ingest", "workers", "sink", "kpi")
+    b, t, h, i, w, s, k = (top.table(n) for n in tables)
     broker = BrokerSettings(
-        bootstrap_servers=tuple(b.get("bootstrap_servers", list, [], lambda v: all(isinstance(x, str) and ":" in x for x in v), "a list of host:port strings")),
-        security_protocol=b.get("security_protocol", str, "PLAINTEXT", lambda v: v in SECURITY_PROTOCOLS, f"one of {SECURITY_PROTOCOLS}"),
-        sasl_mechanism=b.get("sasl_mechanism", str, "", lambda v: v in SASL_MECHANISMS, f"one of {SASL_MECHANISMS}"),
+        bootstrap_servers=tuple(
+            b.get(
+                "bootstrap_servers",
+                list,
+                [],
+                lambda v: all(isinstance(x, str) and ":" in x for x in v),
+                "a list of host:port strings",
+            )
+        ),
+        security_protocol=b.get(
+            "security_protocol",
+            str,
+            "PLAINTEXT",
+            lambda v: v in SECURITY_PROTOCOLS,
+            f"one of {SECURITY_PROTOCOLS}",
+        ),
+        sasl_mechanism=b.get(
+            "sasl_mechanism", str, "", lambda v: v in SASL_MECHANISMS, f"one of {SASL_MECHANISMS}"
+        ),
         sasl_username=b.get("sasl_username", str, ""),
         sasl_password_env=b.get("sasl_password_env", str, "IOC_KAFKA_PASSWORD"),
         ssl_cafile=b.get("ssl_cafile", str, ""),
@@ -156,7 +173,11 @@ def load_settings(given: Path | str | None = None, problems: list[str] | None = 
     token_map = {k: _token(v, f"{tokens.where}: {k}", problems) for k, v in tokens.data.items()}
     units = load_units(province_dir, problems) if province else None
     settings = Settings(
-        config_path=path, root=root, province_dir=province_dir, state_dir=state_dir, broker=broker,
+        config_path=path,
+        root=root,
+        province_dir=province_dir,
+        state_dir=state_dir,
+        broker=broker,
         partitions=t.get("partitions", int, 4, lambda v: 1 <= v <= 256, "an integer 1..256"),
         replication_factor=t.get("replication_factor", int, 1, lambda v: 1 <= v <= 16, "an integer 1..16"),
         http_host=h.get("host", str, "127.0.0.1"),
@@ -177,7 +198,8 @@ def load_settings(given: Path | str | None = None, problems: list[str] | None = 
         query_port=s.get("query_port", int, 8481, _port, "a port 1..65535"),
         sink_batch_max=s.get("batch_max_records", int, 5000, lambda v: v >= 1, "a positive integer"),
         sink_batch_wait_ms=s.get("batch_max_wait_ms", int, 200, lambda v: v >= 1, "a positive integer"),
-        units=units or NO_UNITS, tables=data,
+        units=units or NO_UNITS,
+        tables=data,
     )
     if settings.http_port == settings.query_port:
         problems.append(f"{path.name}: [http] port and [sink] query_port must differ")
@@ -195,7 +217,7 @@ def _pseudonym_key(value: Any, where: str, problems: list[str]) -> str:
         return "generate"
     key = _token(value, where, problems) if value is not None else ""
     if value is None:
-        problems.append(f"{where}: required by the population connector (\"generate\", \"env:NAME\" or a secret)")
+        problems.append(f'{where}: required by the population connector ("generate", "env:NAME" or a secret)')
     elif key and len(key) < 16:
         problems.append(f"{where}: a secret of at least 16 characters")
     return key
@@ -203,7 +225,7 @@ def _pseudonym_key(value: Any, where: str, problems: list[str]) -> str:
 
 def _token(value: Any, where: str, problems: list[str]) -> str:
     if not isinstance(value, str) or not value:
-        problems.append(f"{where}: a token string or \"env:NAME\"")
+        problems.append(f'{where}: a token string or "env:NAME"')
         return ""
     if value.startswith("env:"):
         resolved = os.environ.get(value[4:], "")

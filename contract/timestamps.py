@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 
 # ASCII digits only (`\d` would take any Unicode digit) and no trailing newline (`$` would allow one).
 _TS = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?"
     r"(?:(Z)|([+-])([0-9]{2}):([0-9]{2}))")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 # Years a record of this domain can carry (dossiers, documents, eID events, telecom counters; back-
 # filled archives and far due dates included). Anything else is a typo or hostile, and it would break

@@ -65,14 +65,25 @@ def load_units(province_dir: Path, problems: list[str]) -> UnitRegistry | None:
         tz = ZoneInfo("Asia/Ho_Chi_Minh")
     province = Unit(code, PROVINCE, str(meta.get("name_vi", code)), str(meta.get("name_en", code)))
     units = {code: province}
-    for row, where in _rows(province_dir / str(meta.get("communes", "communes.csv")), ("code", "name"), problems):
+    for row, where in _rows(
+        province_dir / str(meta.get("communes", "communes.csv")), ("code", "name"), problems
+    ):
         if not _COMMUNE_CODE.match(row["code"]):
             problems.append(f"{where}: commune code {row['code']!r}: five digits")
-        _add(units, Unit(row["code"], COMMUNE, row["name"], row.get("name_en") or row["name"]), where, problems)
-    for row, where in _rows(province_dir / str(meta.get("agencies", "agencies.csv")), ("code", "name_vi"), problems):
+        _add(
+            units, Unit(row["code"], COMMUNE, row["name"], row.get("name_en") or row["name"]), where, problems
+        )
+    for row, where in _rows(
+        province_dir / str(meta.get("agencies", "agencies.csv")), ("code", "name_vi"), problems
+    ):
         if not row["code"].startswith(code + "."):
             problems.append(f"{where}: agency code {row['code']!r} must start with the province code {code}.")
-        _add(units, Unit(row["code"], AGENCY, row["name_vi"], row.get("name_en") or row["name_vi"]), where, problems)
+        _add(
+            units,
+            Unit(row["code"], AGENCY, row["name_vi"], row.get("name_en") or row["name_vi"]),
+            where,
+            problems,
+        )
     return UnitRegistry(province, tz, units)
 
 

@@ -5,7 +5,8 @@ import asyncio
 import logging
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 import orjson
@@ -35,29 +36,46 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 class Gateway:
-    def __init__(self, settings: Settings, topology: Topology, index766: Index766 | None, publisher: Publisher,
-                 index: IdentityIndex, tokens: dict[str, str], health: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        topology: Topology,
+        index766: Index766 | None,
+        publisher: Publisher,
+        index: IdentityIndex,
+        tokens: dict[str, str],
+        health: Callable[[], dict[str, Any]],
+    ) -> None:
         self.settings, self.topology, self.index766 = settings, topology, index766
         self.publisher, self.index, self.tokens, self.health = publisher, index, tokens, health
         sources = topology.sources
         self.registry = CollectorRegistry()
         self.metrics = GatewayMetrics(self.registry, sources)
-        self.validators = build_validators(settings, index, load_pseudonym_key(settings.pseudonym_key,
-                                                                                 settings.state_dir))
+        self.validators = build_validators(
+            settings, index, load_pseudonym_key(settings.pseudonym_key, settings.state_dir)
+        )
         self.totals = {name: IngestResult(name) for name in sources}
         self.accepting = True
         self.journal = Journal()
-        self.buckets = {name: TokenBucket(settings.requests_per_s, 2 * settings.requests_per_s) for name in sources}
-        self._lock = asyncio.Lock()   # one batch at a time: the duplicate check must see every earlier batch
+        self.buckets = {
+            name: TokenBucket(settings.requests_per_s, 2 * settings.requests_per_s) for name in sources
+        }
+        self._lock = asyncio.Lock()  # one batch at a time: the duplicate check must see every earlier batch
         self._confirmer: asyncio.Task[None] | None = None
         self.sink_url = f"http://127.0.0.1:{settings.query_port}"
         self._session: aiohttp.ClientSession | None = None
         self.app = web.Application(client_max_size=settings.max_body_bytes)
-        self.app.add_routes([
-            web.post("/ingest/{source}", self.ingest), web.get("/metrics", self.metrics_page),
-            web.get("/status", self.status), web.post("/sql", self.sql), web.post("/barrier", self.new_barrier),
-            web.get("/barrier/{barrier_id}", self.barrier_state)])
-        add_screen_routes(self.app, self)   # the ops screens (gateway/web): /ops/, live events, history
+        self.app.add_routes(
+            [
+                web.post("/ingest/{source}", self.ingest),
+                web.get("/metrics", self.metrics_page),
+                web.get("/status", self.status),
+                web.post("/sql", self.sql),
+                web.post("/barrier", self.new_barrier),
+                web.get("/barrier/{barrier_id}", self.barrier_state),
+            ]
+        )
+        add_screen_routes(self.app, self)  # the ops screens (gateway/web): /ops/, live events, history
         self._runner = web.AppRunner(self.app, access_log=None)
         self.lag_probe = LagProbe(settings.broker, topology)
 
@@ -81,17 +99,26 @@ class Gateway:
         source = request.match_info["source"]
         if source not in self.validators:
             return _json({"error": f"unknown source {source!r}", "sources": sorted(self.validators)}, 404)
-        verdict = authorize(self.tokens, source, request.headers.get("Authorization", "").removeprefix("Bearer "))
+        verdict = authorize(
+            self.tokens, source, request.headers.get("Authorization", "").removeprefix("Bearer ")
+        )
         if verdict != 200:
-            message = "a bearer token for this source is required" if verdict == 401 else \
-                "this token may not write to this source"
-            return _json({"error": message}, verdict, {"WWW-Authenticate": "Bearer"} if verdict == 401 else None)
+            message = (
+                "a bearer token for this source is required"
+                if verdict == 401
+                else "this token may not write to this source"
+            )
+            return _json(
+                {"error": message}, verdict, {"WWW-Authenticate": "Bearer"} if verdict == 401 else None
+            )
         wait = self.buckets[source].take()
         if wait:
             self.metrics.rate_limited.labels(source).inc()
             return _json({"error": "too many requests for this token"}, 429, {"Retry-After": f"{wait:.1f}"})
         if not self.accepting:
-            return _json({"error": "the pipeline is not accepting records right now"}, 503, {"Retry-After": "5"})
+            return _json(
+                {"error": "the pipeline is not accepting records right now"}, 503, {"Retry-After": "5"}
+            )
         if self.journal.full:
             return _json({"error": "DuckDB is not keeping up; retry later"}, 503, {"Retry-After": "10"})
         body = await request.read()
@@ -131,8 +158,10 @@ class Gateway:
     async def inject_barrier(self) -> str:
         barrier_id = uuid.uuid4().hex
         targets = [(topic, p) for topic, p, _ in self.topology.gateway_targets()]
-        async with self._lock:   # so it follows every batch published before it
-            await asyncio.to_thread(self.publisher.send_markers, targets, barrier_headers(barrier_id, GATEWAY))
+        async with self._lock:  # so it follows every batch published before it
+            await asyncio.to_thread(
+                self.publisher.send_markers, targets, barrier_headers(barrier_id, GATEWAY)
+            )
         return barrier_id
 
     async def _confirm_archived(self, every_s: float = 2.0) -> None:
@@ -147,9 +176,9 @@ class Gateway:
                 await self.await_barrier(barrier, timeout_s=60)
                 self.journal.archived_up_to(position)
                 self.metrics.pipeline_latency.observe(time.perf_counter() - started)
-            except Exception as exc:   # noqa: BLE001 - this loop must outlive any failure
+            except Exception as exc:
                 log.info("journal not confirmed yet (%s): keeping it, trying again", type(exc).__name__)
-                continue   # the broker or the sink is down: keep everything, try again later
+                continue  # the broker or the sink is down: keep everything, try again later
 
     async def await_barrier(self, barrier: str, timeout_s: float) -> None:
         """Return once the sink committed everything published before `barrier`."""
@@ -161,7 +190,7 @@ class Gateway:
                     if resp.status == 200 and (await resp.json(loads=orjson.loads)).get("complete"):
                         return
             except aiohttp.ClientError:
-                pass   # the sink is restarting
+                pass  # the sink is restarting
             await asyncio.sleep(0.2)
         raise TimeoutError(barrier)
 
@@ -187,7 +216,9 @@ class Gateway:
         assert self._session is not None
         try:
             async with self._session.request(method, self.sink_url + path, data=body) as resp:
-                return web.Response(body=await resp.read(), status=resp.status, content_type="application/json")
+                return web.Response(
+                    body=await resp.read(), status=resp.status, content_type="application/json"
+                )
         except aiohttp.ClientError as exc:
             return _json({"error": f"the DuckDB sink is not answering: {exc}"}, 503, {"Retry-After": "5"})
 
@@ -214,9 +245,15 @@ class Gateway:
         sink = await self.sink_stats()
         for topic, lag in ((sink or {}).get("lag") or {}).items():
             self.metrics.sink_lag.labels(topic).set(lag)
-        return _json({"sources": {s: t.as_dict() for s, t in self.totals.items()},
-                      "identities_known": {s: self.index.count(s) for s in self.topology.sources},
-                      "consumer_lag": await self.consumer_lag(), "sink_stats": sink, **self.health()})
+        return _json(
+            {
+                "sources": {s: t.as_dict() for s, t in self.totals.items()},
+                "identities_known": {s: self.index.count(s) for s in self.topology.sources},
+                "consumer_lag": await self.consumer_lag(),
+                "sink_stats": sink,
+                **self.health(),
+            }
+        )
 
     async def metrics_page(self, request: web.Request) -> web.Response:
         health = self.health()

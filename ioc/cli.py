@@ -5,8 +5,9 @@ import argparse
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 
@@ -38,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ioc", description="Provincial IOC event pipeline")
     p.add_argument("--config", help="pipeline.toml (default: config/pipeline.toml or $IOC_CONFIG)")
-    p.add_argument("--bootstrap", help=argparse.SUPPRESS)   # `ioc run` hands its children the embedded broker's address
+    p.add_argument(
+        "--bootstrap", help=argparse.SUPPRESS
+    )  # `ioc run` hands its children the embedded broker's address
     sub = p.add_subparsers(required=True, metavar="command")
     sub.add_parser("run", help="start the whole pipeline").set_defaults(handler=_run)
     sub.add_parser("worker", help="(internal) one KPI worker").set_defaults(handler=_worker)
@@ -48,11 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("files", nargs="+", type=Path)
     ing.add_argument("--url", help="pipeline URL (default from the configuration)")
     ing.add_argument("--token", help="bearer token (default: configured or generated one)")
-    ing.add_argument("--broker", help="validate here and publish straight to this broker (host:port) "
-                                      "instead of the running pipeline's HTTP port")
+    ing.add_argument(
+        "--broker",
+        help="validate here and publish straight to this broker (host:port) "
+        "instead of the running pipeline's HTTP port",
+    )
     ing.set_defaults(handler=_ingest)
     st = sub.add_parser("status", help="pipeline health")
-    st.add_argument("--wait-idle", action="store_true", help="exit 0 once DuckDB reflects every accepted record")
+    st.add_argument(
+        "--wait-idle", action="store_true", help="exit 0 once DuckDB reflects every accepted record"
+    )
     st.add_argument("--timeout", type=float, default=120.0)
     st.add_argument("--json", action="store_true")
     st.set_defaults(handler=_status)
@@ -61,17 +69,24 @@ def _parser() -> argparse.ArgumentParser:
     sq.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sq.set_defaults(handler=_sql)
     al = sub.add_parser("alerts", help="the alert rules of the configuration")
-    al.add_argument("format", choices=("prometheus",), help="prometheus: print them as a Prometheus rule file")
+    al.add_argument(
+        "format", choices=("prometheus",), help="prometheus: print them as a Prometheus rule file"
+    )
     al.set_defaults(handler=_alerts)
     rp = sub.add_parser("replay", help="recompute every KPI from the DuckDB archive (pipeline stopped)")
-    rp.add_argument("--compare", action="store_true",
-                    help="write nothing; exit 1 when kpi_current differs from the recomputation")
+    rp.add_argument(
+        "--compare",
+        action="store_true",
+        help="write nothing; exit 1 when kpi_current differs from the recomputation",
+    )
     rp.set_defaults(handler=_replay)
     from ioc.simulate import add_arguments
+
     sim = sub.add_parser("simulate", help="send realistic simulated records of every source (demo data)")
     add_arguments(sim)
     sim.set_defaults(handler=_simulate)
     from ioc import topics_cli
+
     tp = sub.add_parser("topics", help="the topic catalogue on an Apache Kafka cluster: plan | create")
     topics_cli.add_arguments(tp)
     tp.set_defaults(handler=topics_cli.main)
@@ -80,22 +95,26 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(config: Config, args: argparse.Namespace) -> int:
     from ioc.supervisor import run_pipeline
+
     return run_pipeline(config)
 
 
 def _alerts(config: Config, args: argparse.Namespace) -> int:
     from alerts.prometheus import rule_file
+
     sys.stdout.write(rule_file(config.alert_rules))
     return 0
 
 
 def _simulate(config: Config, args: argparse.Namespace) -> int:
     from ioc.simulate import main as simulate
+
     return simulate(config.settings, args)
 
 
 def _replay(config: Config, args: argparse.Namespace) -> int:
     from ioc.replay import run_replay
+
     try:
         return run_replay(config, args.compare)
     except RuntimeError as exc:
@@ -105,12 +124,14 @@ def _replay(config: Config, args: argparse.Namespace) -> int:
 
 def _worker(config: Config, args: argparse.Namespace) -> int:
     from streams.worker import run_worker
+
     run_worker(config.settings, config.topology, config.index766)
     return 0
 
 
 def _sink(config: Config, args: argparse.Namespace) -> int:
     from sinks.service import run_sink
+
     run_sink(config.settings, config.topology, config.alert_rules)
     return 0
 
@@ -125,7 +146,7 @@ def _chunks(path: Path, whole_below: int = 8 << 20) -> Iterator[bytes]:
     if data.lstrip()[:1] != b"[":
         lines = data.splitlines()
         for i in range(0, len(lines), CHUNK_RECORDS):
-            yield b"\n".join(lines[i:i + CHUNK_RECORDS])
+            yield b"\n".join(lines[i : i + CHUNK_RECORDS])
         return
     if len(data) < whole_below:
         yield data
@@ -136,16 +157,17 @@ def _chunks(path: Path, whole_below: int = 8 << 20) -> Iterator[bytes]:
         if len(texts) != len(items):
             raise ValueError("not a clean array")
     except (ValueError, RecursionError):
-        yield data   # the pipeline dead-letters it with the reason
+        yield data  # the pipeline dead-letters it with the reason
         return
     for i in range(0, len(texts), CHUNK_RECORDS):
-        yield ("[" + ",".join(texts[i:i + CHUNK_RECORDS]) + "]").encode()
+        yield ("[" + ",".join(texts[i : i + CHUNK_RECORDS]) + "]").encode()
 
 
 def _ingest(config: Config, args: argparse.Namespace) -> int:
     settings = config.settings
     if args.broker:
         from ioc.direct_ingest import ingest_to_broker
+
         return ingest_to_broker(settings.with_broker(args.broker), args.source, args.files)
     url = (args.url or settings.http_url).rstrip("/")
     token = args.token or read_token(settings.tokens, args.source, settings.state_dir)
@@ -200,7 +222,9 @@ def _wait_idle(base: str, timeout: float) -> int:
                 print("idle: every record accepted so far is reflected in DuckDB")
                 return 0
         time.sleep(0.2)
-    print(f"timeout after {timeout:.0f} s: DuckDB does not yet reflect every accepted record", file=sys.stderr)
+    print(
+        f"timeout after {timeout:.0f} s: DuckDB does not yet reflect every accepted record", file=sys.stderr
+    )
     if barrier:
         print(f"still waiting on: {answer.get('missing')}", file=sys.stderr)
     return 1

@@ -66,32 +66,44 @@ class DemoPipeline:
             print(f"error: cannot prepare the demo pipeline: {exc}", file=sys.stderr)
             return None
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "ioc.cli", "--config", str(self.config), "run"],
-                                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         cwd=self.settings.root)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "ioc.cli", "--config", str(self.config), "run"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.settings.root,
+            )
         print(f"starting the demo pipeline on {demo.http_url} (log: {self.log})", flush=True)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline and not stop.is_set():
             if self.proc.poll() is not None:
                 tail = self.log.read_text(errors="replace")[-2000:]
-                print(f"error: the demo pipeline exited with {self.proc.returncode}:\n{tail}", file=sys.stderr)
+                print(
+                    f"error: the demo pipeline exited with {self.proc.returncode}:\n{tail}", file=sys.stderr
+                )
                 return None
             try:
                 if call(f"{demo.http_url}/status", timeout=5)[0] == 200:
                     self._banner(demo)
-                    return load_config(self.config).settings   # again: the tokens exist now
+                    return load_config(self.config).settings  # again: the tokens exist now
             except PipelineUnavailable:
                 pass
             stop.wait(0.5)
-        print("error: the demo pipeline did not start in time" if not stop.is_set() else "stopped", file=sys.stderr)
+        print(
+            "error: the demo pipeline did not start in time" if not stop.is_set() else "stopped",
+            file=sys.stderr,
+        )
         return None
 
     def _banner(self, demo: Settings) -> None:
         ioc = f"{self.settings.root / '.venv' / 'bin' / 'ioc'} --config {self.config}"
-        print(f"demo pipeline running: {demo.http_url}  (state {demo.state_dir}; the data of `make run` "
-              f"is untouched)\n  ops screens (Vietnamese, English): {demo.http_url}/ops/\n  {ioc} status\n"
-              f"  {ioc} sql \"SELECT kpi, unit, value FROM kpi_latest WHERE grain = 'live' AND value > 0\"\n"
-              f"Ctrl-C stops the simulator and the demo pipeline.", flush=True)
+        print(
+            f"demo pipeline running: {demo.http_url}  (state {demo.state_dir}; the data of `make run` "
+            f"is untouched)\n  ops screens (Vietnamese, English): {demo.http_url}/ops/\n  {ioc} status\n"
+            f"  {ioc} sql \"SELECT kpi, unit, value FROM kpi_latest WHERE grain = 'live' AND value > 0\"\n"
+            f"Ctrl-C stops the simulator and the demo pipeline.",
+            flush=True,
+        )
 
     def stop(self, timeout_s: float = 120) -> None:
         """Ask the pipeline to stop (it drains first) and wait; it may already be stopping."""

@@ -62,7 +62,7 @@ def batch_of(result: ReplayResult, current: set[str]) -> Batch:
     """Every recomputed row; a KPI row the recomputation does not produce any more is retracted."""
     batch = Batch()
     batch.kpis = {key: parse_kpi(u.to_json()) for key, u in result.updates.items()}   # as the sink reads them
-    batch.kpis.update({key: None for key in current - set(result.updates)})
+    batch.kpis.update(dict.fromkeys(current - set(result.updates)))
     batch.details = result.details
     batch.index766 = {(row["unit"], row["grain"], row["period"]): row for row in batch.kpis.values()
                       if row and "detail" in row}
@@ -108,24 +108,31 @@ def run_replay(config: Config, compare: bool) -> int:
             print(f"skipped {sum(result.too_late.values()):,} records that arrived too late "
                   f"([kpi] late_after_days = {settings.late_after_days:g}; too_late dead letters)")
         if sum(result.errors.values()):
-            print(f"skipped {sum(result.errors.values()):,} records the KPIs refuse (processing_error dead letters): "
-                  + ", ".join(f"{s} {n}" for s, n in result.errors.items() if n))
+            print(
+                f"skipped {sum(result.errors.values()):,} records the KPIs refuse "
+                "(processing_error dead letters): "
+                + ", ".join(f"{s} {n}" for s, n in result.errors.items() if n)
+            )
         if compare:
             return _report_differences(differences(con, result))
         started = time.perf_counter()
-        current = {kpi_key(k, u, g, p) for k, u, g, p in con.execute(
-            "SELECT kpi, unit, grain, period FROM kpi_current").fetchall()}
+        current = {
+            kpi_key(k, u, g, p)
+            for k, u, g, p in con.execute("SELECT kpi, unit, grain, period FROM kpi_current").fetchall()
+        }
         batch = batch_of(result, current)
         write(con, batch)
         timings.write_s = time.perf_counter() - started
         retracted = sum(1 for v in batch.kpis.values() if v is None)
-        print(f"wrote {len(result.updates):,} KPI rows ({retracted:,} retracted), "
-              f"{sum(map(len, result.details.values())) + timings.early_details:,} drill-down rows "
-              f"in {timings.write_s:.1f} s")
+        print(
+            f"wrote {len(result.updates):,} KPI rows ({retracted:,} retracted), "
+            f"{sum(map(len, result.details.values())) + timings.early_details:,} drill-down rows "
+            f"in {timings.write_s:.1f} s"
+        )
         return 0
     finally:
         con.close()
-        gc.unfreeze()   # let the interpreter's exit release what was frozen (DuckDB's bindings check)
+        gc.unfreeze()  # let the interpreter's exit release what was frozen (DuckDB's bindings check)
 
 
 def _report_differences(diffs: list[str]) -> int:

@@ -54,10 +54,18 @@ def _republish(con: duckdb.DuckDBPyConnection, publisher: Publisher, source: str
     total = 0
     for batch in archived(con, source, _COLUMNS, CHUNK):
         ids, keys, received, events, records = (batch.column(i).to_pylist() for i in range(5))
-        publisher.publish([Outgoing(topics.raw(source), key.encode(), record.encode(),
-                                    [(H_ID, rid.encode()), (H_RECEIVED, at.encode()), (H_EVENT, str(us).encode())])
-                           for rid, key, at, us, record in zip(ids, keys, received, events, records, strict=True)],
-                          timeout_s=120)
+        publisher.publish(
+            [
+                Outgoing(
+                    topics.raw(source),
+                    key.encode(),
+                    record.encode(),
+                    [(H_ID, rid.encode()), (H_RECEIVED, at.encode()), (H_EVENT, str(us).encode())],
+                )
+                for rid, key, at, us, record in zip(ids, keys, received, events, records, strict=True)
+            ],
+            timeout_s=120,
+        )
         total += batch.num_rows
     log.info("republished %d archived %s records", total, source)
     return total

@@ -16,19 +16,34 @@ from simulator.sender import Sender
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=int, help="same seed and start: the same records (default: random, printed)")
-    p.add_argument("--speed", type=float, help="simulated seconds per real second until the clock reaches now "
-                                               f"(default: as fast as keeps ~{TARGET_RATE:.0f} records/s)")
+    p.add_argument(
+        "--seed", type=int, help="same seed and start: the same records (default: random, printed)"
+    )
+    p.add_argument(
+        "--speed",
+        type=float,
+        help="simulated seconds per real second until the clock reaches now "
+        f"(default: as fast as keeps ~{TARGET_RATE:.0f} records/s)",
+    )
     p.add_argument("--start", help="simulated start, ISO-8601 (default: 3 days ago, on the hour)")
-    p.add_argument("--rate-scale", type=float, default=1.0, help="multiplies dossiers, documents, eID events, alarms")
+    p.add_argument(
+        "--rate-scale", type=float, default=1.0, help="multiplies dossiers, documents, eID events, alarms"
+    )
     p.add_argument("--duration", type=float, help="stop after this many real seconds (default: until Ctrl-C)")
     p.add_argument("--sources", default=",".join(GENERATORS), help="comma-separated subset of %(default)s")
-    p.add_argument("--sites", type=int, default=2100, help="base stations; each sends 96 counter records a day")
+    p.add_argument(
+        "--sites", type=int, default=2100, help="base stations; each sends 96 counter records a day"
+    )
     p.add_argument("--bad-fraction", type=float, default=0.0, help="share of extra, deliberately bad records")
     p.add_argument("--url", help="pipeline URL (default: from the configuration)")
-    p.add_argument("--with-pipeline", action="store_true",
-                   help="also start a demo pipeline on its own state and ports (what `make demo` runs)")
-    p.add_argument("--demo-dir", type=Path, help="state of --with-pipeline (default: var/demo; reset at each start)")
+    p.add_argument(
+        "--with-pipeline",
+        action="store_true",
+        help="also start a demo pipeline on its own state and ports (what `make demo` runs)",
+    )
+    p.add_argument(
+        "--demo-dir", type=Path, help="state of --with-pipeline (default: var/demo; reset at each start)"
+    )
     p.add_argument("--dump", type=Path, metavar="DIR", help="write <source>.ndjson files instead of sending")
     p.add_argument("--sim-hours", type=float, default=24.0, help="with --dump: simulated hours to write")
 
@@ -48,6 +63,7 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.with_pipeline:
             from ioc.demo import DemoPipeline
+
             pipeline = DemoPipeline(settings, args.demo_dir)
             demo = pipeline.start(stop)
             if demo is None:
@@ -55,8 +71,11 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
             settings = demo
         _announce(plan, args.url or settings.http_url)
         if not args.with_pipeline and not args.url:
-            print(f"  note: the records are stored like real ones, in {settings.duckdb_path}; "
-                  "`make demo` keeps simulated data apart", flush=True)
+            print(
+                f"  note: the records are stored like real ones, in {settings.duckdb_path}; "
+                "`make demo` keeps simulated data apart",
+                flush=True,
+            )
         tokens = {s: read_token(settings.tokens, s, settings.state_dir) for s in plan.sources}
         sender = Sender(args.url or settings.http_url, tokens, stop=stop)
         Driver(plan, sender, SimClock(plan.world.start, plan.speed)).run(stop)
@@ -71,19 +90,24 @@ def _announce(plan: Plan, url: str) -> None:
     w = plan.world
     per_day = {s: GENERATORS[s].records_per_day(w) for s in plan.sources}
     start = w.calendar.local(w.start).isoformat()
-    print(f"simulating {', '.join(plan.sources)} -> {url}\n"
-          f"  seed {w.seed}, start {start} (reproduce: --seed {w.seed} --start {start}), "
-          f"{w.sites} sites, rate scale {w.rate_scale:g}, bad fraction {plan.bad_fraction:g}\n"
-          f"  {plan.speed:.0f} simulated s per real s until the clock reaches now, then 1x; about "
-          f"{sum(per_day.values()) * plan.speed / DAY:.0f} records/s meanwhile ("
-          + ", ".join(f"{s} {n * plan.speed / DAY:.1f}" for s, n in per_day.items()) + ")\n"
-          "  every 5 s, per source: sent/accepted/dead-lettered", flush=True)
+    print(
+        f"simulating {', '.join(plan.sources)} -> {url}\n"
+        f"  seed {w.seed}, start {start} (reproduce: --seed {w.seed} --start {start}), "
+        f"{w.sites} sites, rate scale {w.rate_scale:g}, bad fraction {plan.bad_fraction:g}\n"
+        f"  {plan.speed:.0f} simulated s per real s until the clock reaches now, then 1x; about "
+        f"{sum(per_day.values()) * plan.speed / DAY:.0f} records/s meanwhile ("
+        + ", ".join(f"{s} {n * plan.speed / DAY:.1f}" for s, n in per_day.items())
+        + ")\n"
+        "  every 5 s, per source: sent/accepted/dead-lettered",
+        flush=True,
+    )
 
 
 def _summary(sender: Sender) -> None:
     for name, t in sender.tally.items():
         reasons = ", ".join(f"{r} {n}" for r, n in t.reasons.most_common()) or "none"
-        print(f"{name}: generated {t.generated}, sent {t.sent}, accepted {t.accepted}, duplicate {t.duplicate}, "
-              f"dead-lettered {t.dead_lettered} ({reasons})" + (f", not delivered {t.lost}" if t.lost else ""))
-
-
+        print(
+            f"{name}: generated {t.generated}, sent {t.sent}, accepted {t.accepted}, "
+            f"duplicate {t.duplicate}, "
+            f"dead-lettered {t.dead_lettered} ({reasons})" + (f", not delivered {t.lost}" if t.lost else "")
+        )

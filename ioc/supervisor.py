@@ -67,14 +67,24 @@ class Supervisor:
         for child in self.children:
             child.start()
         tokens = load_tokens(s.tokens, sources, s.state_dir)
-        self.gateway = Gateway(s, self.config.topology, self.config.index766, publisher, index, tokens, self.health)
+        self.gateway = Gateway(
+            s, self.config.topology, self.config.index766, publisher, index, tokens, self.health
+        )
         await self.gateway.start()
         await self._wait_sink()
         self.ready = True
 
     def _child(self, name: str, command: list[str]) -> Child:
-        argv = [sys.executable, "-m", "ioc.cli", "--config", str(self.settings.config_path),
-                "--bootstrap", ",".join(self.settings.broker.bootstrap_servers), *command]
+        argv = [
+            sys.executable,
+            "-m",
+            "ioc.cli",
+            "--config",
+            str(self.settings.config_path),
+            "--bootstrap",
+            ",".join(self.settings.broker.bootstrap_servers),
+            *command,
+        ]
         return Child(name, argv, self.logs / f"{name}.log", env=dict(os.environ))
 
     async def _wait_sink(self, timeout_s: float = 60) -> None:
@@ -97,12 +107,14 @@ class Supervisor:
                 await self._recover_broker()
             for child in self.children:
                 if not child.alive():
-                    log.warning("%s exited with %s; restarting", child.name, child.proc and child.proc.returncode)
+                    log.warning(
+                        "%s exited with %s; restarting", child.name, child.proc and child.proc.returncode
+                    )
                     child.restarts += 1
                     child.start()
             try:
                 await asyncio.wait_for(self._stop.wait(), timeout=1.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def request_stop(self) -> None:
@@ -111,11 +123,17 @@ class Supervisor:
     def health(self) -> dict[str, Any]:
         def describe(c: Child) -> dict[str, Any]:
             return {"name": c.name, "pid": c.pid, "alive": c.alive(), "restarts": c.restarts}
-        return {"ready": self.ready, "workers": [describe(c) for c in self.children if c is not self.sink],
-                "sink": describe(self.sink) if self.sink else {"alive": False},
-                "broker": {"embedded": self.broker is not None,
-                           "address": ",".join(self.settings.broker.bootstrap_servers)},
-                "uptime_s": round(time.time() - self.started_at, 1)}
+
+        return {
+            "ready": self.ready,
+            "workers": [describe(c) for c in self.children if c is not self.sink],
+            "sink": describe(self.sink) if self.sink else {"alive": False},
+            "broker": {
+                "embedded": self.broker is not None,
+                "address": ",".join(self.settings.broker.bootstrap_servers),
+            },
+            "uptime_s": round(time.time() - self.started_at, 1),
+        }
 
     # -- stop ---------------------------------------------------------------------------------
     async def stop(self, drain_timeout_s: float = 60) -> None:
@@ -159,7 +177,7 @@ class Supervisor:
         self.gateway.accepting = False
         try:
             for child in self.children:
-                await asyncio.to_thread(child.kill)   # their state is rebuilt from the new log
+                await asyncio.to_thread(child.kill)  # their state is rebuilt from the new log
             self.broker.start()
             await ensure_topics(s.broker, self.config.topology.catalogue(), s.replication_factor)
             self.gateway.replace_publisher(Publisher(s.broker))
@@ -169,8 +187,11 @@ class Supervisor:
             restored = await asyncio.to_thread(restore, s, sources, self.gateway.publisher, archived, all_raw)
             missing = [m for m in self.gateway.journal.pending() if not _archived(m, archived)]
             await asyncio.to_thread(self.gateway.publisher.publish, missing, 120)
-            log.info("broker restored: republished %s archived records and %d from the journal",
-                     restored.republished or "no", len(missing))
+            log.info(
+                "broker restored: republished %s archived records and %d from the journal",
+                restored.republished or "no",
+                len(missing),
+            )
             for child in self.children:
                 child.restarts += 1
                 child.start()
@@ -184,7 +205,11 @@ def _archived(message: Outgoing, archived: IdentityIndex) -> bool:
     anyway: the sink keeps one row per dead-letter id."""
     source = topics.raw_source(message.topic)
     identity = header(message.headers, H_ID)
-    return source is not None and identity is not None and archived.contains(source, bytes.fromhex(identity.decode()))
+    return (
+        source is not None
+        and identity is not None
+        and archived.contains(source, bytes.fromhex(identity.decode()))
+    )
 
 
 def check_listen_policy(config: Config) -> None:
@@ -193,8 +218,10 @@ def check_listen_policy(config: Config) -> None:
     if settings.http_host not in LOOPBACK:
         missing = [s for s in config.topology.sources if s not in settings.tokens]
         if missing:
-            raise RuntimeError(f"[http] host = {settings.http_host!r} is beyond loopback: configure "
-                               f"[ingest.tokens] for {', '.join(missing)} first")
+            raise RuntimeError(
+                f"[http] host = {settings.http_host!r} is beyond loopback: configure "
+                f"[ingest.tokens] for {', '.join(missing)} first"
+            )
 
 
 def run_pipeline(config: Config) -> int:
@@ -222,10 +249,12 @@ def run_pipeline(config: Config) -> int:
 
 
 def banner(settings: Settings) -> str:
-    return (f"IOC pipeline running: {settings.http_url}  (province {settings.units.province.name_vi}, "
-            f"{len(settings.units.units) - 1} units; DuckDB {settings.duckdb_path})\n"
-            f"  {settings.http_url}/ops/   the operations screens (Tiếng Việt | English)\n"
-            f"  .venv/bin/ioc ingest dvc FILE      send records\n"
-            f"  .venv/bin/ioc status --wait-idle   wait until DuckDB reflects them\n"
-            f"  .venv/bin/ioc sql \"SELECT * FROM kpi_latest\"\n"
-            f"Ctrl-C stops it cleanly.")
+    return (
+        f"IOC pipeline running: {settings.http_url}  (province {settings.units.province.name_vi}, "
+        f"{len(settings.units.units) - 1} units; DuckDB {settings.duckdb_path})\n"
+        f"  {settings.http_url}/ops/   the operations screens (Tiếng Việt | English)\n"
+        f"  .venv/bin/ioc ingest dvc FILE      send records\n"
+        f"  .venv/bin/ioc status --wait-idle   wait until DuckDB reflects them\n"
+        f'  .venv/bin/ioc sql "SELECT * FROM kpi_latest"\n'
+        f"Ctrl-C stops it cleanly."
+    )

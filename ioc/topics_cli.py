@@ -3,10 +3,11 @@
 `ioc run` creates missing topics itself; on a multi-broker deployment an operator (or a deployment
 job: deploy/docker-compose.yml `ioc-topics`, deploy/k8s/topics-job.yaml) creates them first, so
 workers and sink on other machines find them, and so that the cluster can keep
-`auto.create.topics.enable=false`. Besides the catalogue (contract/topics.py, contract/topology.py) this creates the KPI
-workers' Faust leader topic, which Faust subscribes to but, with `topic_allow_declare=False`, never
-creates itself.
+`auto.create.topics.enable=false`. Besides the catalogue (contract/topics.py, contract/topology.py)
+this creates the KPI workers' Faust leader topic, which Faust subscribes to but, with
+`topic_allow_declare=False`, never creates itself.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,12 @@ from ioc.config import Config
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True, metavar="action")
-    sub.add_parser("plan", help="print the topics with partitions, replication and configs (no broker needed)")
-    sub.add_parser("create", help="create the missing topics on the configured broker, then describe them all")
+    sub.add_parser(
+        "plan", help="print the topics with partitions, replication and configs (no broker needed)"
+    )
+    sub.add_parser(
+        "create", help="create the missing topics on the configured broker, then describe them all"
+    )
 
 
 def main(config: Config, args: argparse.Namespace) -> int:
@@ -31,12 +36,15 @@ def main(config: Config, args: argparse.Namespace) -> int:
         print_plan(specs, settings.replication_factor)
         return 0
     if settings.broker.embedded:
-        print("error: [broker] bootstrap_servers is empty: the embedded broker lives inside `ioc run`, "
-              "which creates its topics itself", file=sys.stderr)
+        print(
+            "error: [broker] bootstrap_servers is empty: the embedded broker lives inside `ioc run`, "
+            "which creates its topics itself",
+            file=sys.stderr,
+        )
         return 2
     try:
         found = asyncio.run(create(settings, specs))
-    except Exception as exc:   # the broker's answer, whatever the client raised: say it and fail
+    except Exception as exc:  # the broker's answer, whatever the client raised: say it and fail
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     problems = 0
@@ -45,8 +53,10 @@ def main(config: Config, args: argparse.Namespace) -> int:
         want = "compact" if spec.compacted else "delete"
         ok = (partitions, replicas, policy) == (spec.partitions, settings.replication_factor, want)
         problems += not ok
-        print(f"{'ok ' if ok else 'BAD'} {spec.name:<44} partitions {partitions:>3}  replicas {replicas}  "
-              f"cleanup.policy {policy}")
+        print(
+            f"{'ok ' if ok else 'BAD'} {spec.name:<44} partitions {partitions:>3}  replicas {replicas}  "
+            f"cleanup.policy {policy}"
+        )
     if problems:
         print(f"{problems} topic(s) differ from the configuration", file=sys.stderr)
     return 1 if problems else 0
@@ -73,8 +83,10 @@ async def create(settings: Settings, specs: list[topics.TopicSpec]) -> dict[str,
     try:
         names = [s.name for s in specs]
         described = await admin.describe_topics(names)
-        layout = {d["topic"]: (len(d["partitions"]), len(d["partitions"][0]["replicas"]) if d["partitions"] else 0)
-                  for d in described}
+        layout = {
+            d["topic"]: (len(d["partitions"]), len(d["partitions"][0]["replicas"]) if d["partitions"] else 0)
+            for d in described
+        }
         policies: dict[str, str] = {}
         responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in names])
         for response in responses:

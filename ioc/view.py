@@ -31,7 +31,10 @@ def print_rows(result: dict[str, Any], fmt: str) -> None:
         print("-+-".join("-" * w for w in widths))
         for r in cells:
             print(" | ".join(v.ljust(w) for v, w in zip(r, widths)))
-        print(f"({len(rows)} row{'s' if len(rows) != 1 else ''}{', truncated' if result.get('truncated') else ''})")
+        print(
+            f"({len(rows)} row{'s' if len(rows) != 1 else ''}"
+            f"{', truncated' if result.get('truncated') else ''})"
+        )
 
 
 def print_ingest(source: str, totals: dict[str, Any], seconds: float) -> None:
@@ -45,12 +48,17 @@ def print_ingest(source: str, totals: dict[str, Any], seconds: float) -> None:
 
 
 def print_status(status: dict[str, Any]) -> None:
-    print(f"uptime {status.get('uptime_s')} s, broker {status['broker']['address']}"
-          f"{' (embedded)' if status['broker']['embedded'] else ''}")
+    print(
+        f"uptime {status.get('uptime_s')} s, broker {status['broker']['address']}"
+        f"{' (embedded)' if status['broker']['embedded'] else ''}"
+    )
     print("sources (since start):")
     for source, t in status["sources"].items():
-        print(f"  {source:<12} received {t['received']:>8}  accepted {t['accepted']:>8}  duplicate {t['duplicate']:>6}"
-              f"  dead-lettered {t['dead_lettered']:>6}")
+        print(
+            f"  {source:<12} received {t['received']:>8}  accepted {t['accepted']:>8}"
+            f"  duplicate {t['duplicate']:>6}"
+            f"  dead-lettered {t['dead_lettered']:>6}"
+        )
         for reason, n in sorted(t["dead_letter_reasons"].items()):
             print(f"      {reason:<40} {n}")
     sink = status.get("sink_stats") or {}
@@ -66,4 +74,6 @@ def print_status(status: dict[str, Any]) -> None:
     else:
         print(f"consumer lag: {lag}")
     for w in status["workers"]:
-        print(f"worker {w['name']}: {'up' if w['alive'] else 'DOWN'} (pid {w['pid']}, restarts {w['restarts']})")
+        print(
+            f"worker {w['name']}: {'up' if w['alive'] else 'DOWN'} (pid {w['pid']}, restarts {w['restarts']})"
+        )

@@ -11,8 +11,9 @@ import heapq
 import math
 import random
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any, Callable, ClassVar, Sequence, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from simulator.clock import HOUR, next_boundary
 from simulator.world import World

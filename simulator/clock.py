@@ -6,8 +6,8 @@ province's time zone (+07:00 for Vietnam) only when they are built.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Callable
 
 HOUR, DAY = 3600.0, 86400.0
 QUARTER = 900.0

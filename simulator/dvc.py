@@ -114,15 +114,20 @@ class Dossier:
     """One dossier's plan: every status record with its time, decided when it arrives."""
 
     def __init__(self, src: DvcSource, t0: float, proc: Procedure, unit: Unit, channel: int) -> None:
-        self.src, self.cal, self.t0, self.proc, self.unit, self.channel = src, src.cal, t0, proc, unit, channel
+        self.src, self.cal, self.t0 = src, src.cal, t0
+        self.proc, self.unit, self.channel = proc, unit, channel
         online = channel == 2
         chance = src.chance
         # paid online: mostly online applicants; at the desk, a QR payment through the provincial gateway
         self.paid = (1 if chance(0.6) else 2) if proc.fee and chance(0.85 if online else 0.3) else 0
         self.flags: dict[str, Any] = {
-            "DichVuToanTrinh": proc.full_online, "CoNghiaVuTaiChinh": proc.fee, "DuocThanhToanTrucTuyen": 0,
-            "HoSoCoThanhPhanSoHoa": chance(0.88 if online else 0.72), "CoKetQuaDienTu": False,
-            "TaiKhoanDuocXacThucVoiVNeID": chance(0.85 if online else 0.12)}
+            "DichVuToanTrinh": proc.full_online,
+            "CoNghiaVuTaiChinh": proc.fee,
+            "DuocThanhToanTrucTuyen": 0,
+            "HoSoCoThanhPhanSoHoa": chance(0.88 if online else 0.72),
+            "CoKetQuaDienTu": False,
+            "TaiKhoanDuocXacThucVoiVNeID": chance(0.85 if online else 0.12),
+        }
         self.e_result = chance(0.85 if online else 0.6)
         self.id = src.new_id(unit, t0)
         self.due: float | None = None
@@ -130,20 +135,28 @@ class Dossier:
     def record(self, t: float, status: int, end: float | None = None, rating: int | None = None) -> None:
         iso = self.cal.iso
         rec: Record = {
-            "MaHoSo": self.id, "MaTTHC": self.proc.code, "MaDonVi": self.unit.code, "KenhThucHien": self.channel,
-            "TrangThaiHoSo": status, "ThoiGianCapNhat": iso(t), "NgayTiepNhan": iso(self.t0),
+            "MaHoSo": self.id,
+            "MaTTHC": self.proc.code,
+            "MaDonVi": self.unit.code,
+            "KenhThucHien": self.channel,
+            "TrangThaiHoSo": status,
+            "ThoiGianCapNhat": iso(t),
+            "NgayTiepNhan": iso(self.t0),
             "NgayHenTra": iso(self.due) if self.due is not None else None,
-            "NgayKetThucXuLy": iso(end) if end is not None else None, **self.flags, "MucDoHaiLong": rating}
+            "NgayKetThucXuLy": iso(end) if end is not None else None,
+            **self.flags,
+            "MucDoHaiLong": rating,
+        }
         self.src.emit(t, rec)
 
     def plan(self) -> None:
         rng, cal, chance = self.src.rng, self.cal, self.src.chance
         if self.paid and chance(0.7):
-            self.flags["DuocThanhToanTrucTuyen"] = self.paid     # paid on submission
+            self.flags["DuocThanhToanTrucTuyen"] = self.paid  # paid on submission
         t = self.t0
         if self.channel == 2:
             self.record(t, 1)
-            t = cal.add_working(t, rng.uniform(0.1, 3) * HOUR)   # an officer checks the submission
+            t = cal.add_working(t, rng.uniform(0.1, 3) * HOUR)  # an officer checks the submission
             if chance(0.02):
                 return self.record(t, 3, end=t)
         budget = max(self.proc.days, 0.25) * WORK_DAY_S
@@ -172,7 +185,7 @@ class Dossier:
             need -= worked
         if self.proc.fee and self.flags["DuocThanhToanTrucTuyen"] == 0 and chance(0.5):
             fees = cal.add_working(t, need * 0.8)
-            self.record(fees, 6)   # the fee notice; the clock keeps running while it is paid
+            self.record(fees, 6)  # the fee notice; the clock keeps running while it is paid
             self.flags["DuocThanhToanTrucTuyen"] = self.paid
             t, need = fees, need * 0.2
         done = cal.add_working(t, need)
@@ -183,7 +196,7 @@ class Dossier:
     def _return(self, done: float) -> None:
         rng, chance = self.src.rng, self.src.chance
         if chance(0.08):
-            return   # the result is never collected within the simulation
+            return  # the result is never collected within the simulation
         if self.e_result and self.channel == 2:
             back = done + rng.uniform(60, 2 * HOUR)
         else:

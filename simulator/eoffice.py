@@ -67,9 +67,17 @@ class EofficeSource(Source):
 
     def _record(self, t: float, doc_id: str, unit: Unit, direction: str, status: str, deadline: float | None,
                 urgency: str, electronic: bool, signed: bool) -> None:
-        rec: Record = {"doc_id": doc_id, "unit": unit.code, "direction": direction, "status": status,
-                       "event_time": self.cal.iso(t), "deadline": self.cal.iso(deadline) if deadline else None,
-                       "urgency": urgency, "electronic": electronic, "digitally_signed": signed}
+        rec: Record = {
+            "doc_id": doc_id,
+            "unit": unit.code,
+            "direction": direction,
+            "status": status,
+            "event_time": self.cal.iso(t),
+            "deadline": self.cal.iso(deadline) if deadline else None,
+            "urgency": urgency,
+            "electronic": electronic,
+            "digitally_signed": signed,
+        }
         self.emit(t, rec)
 
     # -- outgoing -----------------------------------------------------------------------------
@@ -85,7 +93,9 @@ class EofficeSource(Source):
         self._record(issued, doc, unit, "outgoing", "issued", None, urgency, electronic, signed)
         if self.chance(0.015):
             recalled = cal.add_working(issued, rng.uniform(0.5, 6) * HOUR)
-            return self._record(recalled, doc, unit, "outgoing", "recalled", None, urgency, electronic, signed)
+            return self._record(
+                recalled, doc, unit, "outgoing", "recalled", None, urgency, electronic, signed
+            )
         for recipient in self._recipients(unit):
             # electronic documents arrive over the axis within minutes; paper ones by post in days
             arrives = issued + (rng.uniform(60, 1200) if electronic else rng.uniform(1, 3) * DAY)
@@ -95,10 +105,10 @@ class EofficeSource(Source):
         kind, w = self._kind(sender), self.world
         if self.chance(TO_ALL_COMMUNES[kind]):
             return [u for u in w.communes if u != sender]
-        if kind == "commune":   # reports go up to a department or the provincial office
+        if kind == "commune":  # reports go up to a department or the provincial office
             return [self.pick([self.office, *w.agencies])] if self.chance(0.7) else []
         if self.chance(0.25):
-            return []           # to a ministry or another province: outside this e-office
+            return []  # to a ministry or another province: outside this e-office
         others = [u for u in self.units if u != sender]
         return self.rng.sample(others, min(len(others), self.pick((1, 2, 3), (6, 3, 1))))
 
@@ -114,7 +124,7 @@ class EofficeSource(Source):
         registered = cal.add_working(t, rng.uniform(5 * 60, 3 * HOUR) * SPEED[urgency])
         if self.chance(0.01):
             return rec(registered, "rejected")
-        task = urgency != "normal" or self.chance(0.55)   # else for information only: no deadline
+        task = urgency != "normal" or self.chance(0.55)  # else for information only: no deadline
         deadline = cal.add_working_days(t, rng.uniform(*DEADLINE_DAYS[urgency])) if task else None
         rec(registered, "registered", deadline)
         assigned = cal.add_working(registered, rng.uniform(0.25, 4) * HOUR * SPEED[urgency])
@@ -123,7 +133,7 @@ class EofficeSource(Source):
             return rec(cal.add_working(assigned, rng.uniform(0.2, 8) * HOUR), "completed")
         started = cal.add_working(assigned, rng.uniform(0.1, 6) * HOUR * SPEED[urgency])
         rec(started, "processing", deadline)
-        if self.chance(0.07):   # late: finished days after the deadline
+        if self.chance(0.07):  # late: finished days after the deadline
             done = cal.add_working_days(max(deadline, started), rng.uniform(0.3, 8))
         else:
             done = started + (max(deadline, started) - started) * rng.uniform(0.2, 0.95)

@@ -9,8 +9,9 @@ here: the simulator must never put one on the wire.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 
@@ -25,19 +26,31 @@ REQUIRED = {"dvc": ("MaHoSo", "MaTTHC", "MaDonVi", "KenhThucHien", "TrangThaiHoS
             "population": ("event_id", "kind", "commune"),
             "site": ("site_id", "commune"), "alarm": ("alarm_id", "probable_cause", "severity", "state"),
             "pm": ("site_id", "availability_pct")}
-BAD_ENUM = {"dvc": ("TrangThaiHoSo", 11), "eoffice": ("urgency", "khan"), "population": ("kind", "eid_revoked"),
-            "telecom": ("kind", "perf")}
+BAD_ENUM = {
+    "dvc": ("TrangThaiHoSo", 11),
+    "eoffice": ("urgency", "khan"),
+    "population": ("kind", "eid_revoked"),
+    "telecom": ("kind", "perf"),
+}
 UNIT_FIELD = {"dvc": "MaDonVi", "eoffice": "unit", "population": "commune", "site": "commune"}
-GONE_AGENCY = "12.STTTT"      # the Department of Information and Communications, merged in 2025
+GONE_AGENCY = "12.STTTT"  # the Department of Information and Communications, merged in 2025
 
 
 class Faults:
     def __init__(self, world: World, fraction: float) -> None:
         self.world, self.fraction = world, fraction
         self.rngs: dict[str, random.Random] = {}
-        self.gone_commune = next(c for c in (f"{n:05d}" for n in range(3300, 99999)) if c not in world.units.units)
+        self.gone_commune = next(
+            c for c in (f"{n:05d}" for n in range(3300, 99999)) if c not in world.units.units
+        )
         self.defects: list[Callable[[str, Record], Record | bytes]] = [
-            self._missing, self._no_offset, self._bad_enum, self._unknown_unit, self._future, self._cut]
+            self._missing,
+            self._no_offset,
+            self._bad_enum,
+            self._unknown_unit,
+            self._future,
+            self._cut,
+        ]
 
     def lines(self, source: str, records: list[Record]) -> list[bytes]:
         """The NDJSON lines to send: every record, and now and then a bad copy after it."""
@@ -63,7 +76,7 @@ class Faults:
 
     def _no_offset(self, source: str, record: Record) -> Record:
         field = EVENT_TIME[self._kind(source, record)]
-        record[field] = record[field][:19]          # "2026-11-22T10:00:00": local time of which zone?
+        record[field] = record[field][:19]  # "2026-11-22T10:00:00": local time of which zone?
         return record
 
     def _bad_enum(self, source: str, record: Record) -> Record:
@@ -74,13 +87,13 @@ class Faults:
     def _unknown_unit(self, source: str, record: Record) -> Record:
         field = UNIT_FIELD.get(self._kind(source, record))
         if field is None:
-            return self._missing(source, record)    # alarms and counters name no unit
+            return self._missing(source, record)  # alarms and counters name no unit
         record[field] = GONE_AGENCY if field in ("MaDonVi", "unit") else self.gone_commune
         return record
 
     def _future(self, source: str, record: Record) -> Record:
         field = EVENT_TIME[self._kind(source, record)]
-        ahead = datetime.fromisoformat(record[field]) + timedelta(days=366)   # a device clock a year off
+        ahead = datetime.fromisoformat(record[field]) + timedelta(days=366)  # a device clock a year off
         record[field] = ahead.isoformat()
         return record
 

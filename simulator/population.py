@@ -27,7 +27,15 @@ CAMPAIGN_CHANCE = 0.25                # per working day: a mobile team in one re
 # Requests by local hour: people and offices are awake from 6 to 22.
 ACTIVITY_BY_HOUR = (0.05, 0.03, 0.02, 0.02, 0.03, 0.1, 0.4, 0.9, 1.4, 1.6, 1.6, 1.4,
                     0.9, 1.0, 1.5, 1.6, 1.5, 1.2, 0.9, 0.9, 0.9, 0.7, 0.4, 0.15)
-REQUESTERS = ("dvc-portal", "vneid-app", "bhxh", "his-hospital", "bank", "police-residence", "telecom-subscriber")
+REQUESTERS = (
+    "dvc-portal",
+    "vneid-app",
+    "bhxh",
+    "his-hospital",
+    "bank",
+    "police-residence",
+    "telecom-subscriber",
+)
 REQUESTER_WEIGHTS = (35, 20, 12, 10, 10, 8, 5)
 RESULTS = ("ok", "mismatch", "not_found", "error")
 RESULT_WEIGHTS = (965, 18, 10, 7)
@@ -46,14 +54,19 @@ class PopulationSource(Source):
         self.weights = [self.world.commune_weight(u, ward=2.5, seat=1.5, remote=0.8) for u in communes]
         self.activity_norm = sum(ACTIVITY_BY_HOUR)
         self.n = 0
-        self.recent: list[tuple[str, Unit]] = []   # citizens a later correction may concern
+        self.recent: list[tuple[str, Unit]] = []  # citizens a later correction may concern
         self.hourly(self._hour)
         self.daily(self._day)
 
     def _event(self, t: float, kind: str, commune: Unit, **fields: object) -> None:
         self.n += 1
-        rec: Record = {"event_id": f"pop-{self.world.tag}-{self.n:08d}", "kind": kind, "commune": commune.code,
-                       "event_time": self.cal.iso(t), **fields}
+        rec: Record = {
+            "event_id": f"pop-{self.world.tag}-{self.n:08d}",
+            "kind": kind,
+            "commune": commune.code,
+            "event_time": self.cal.iso(t),
+            **fields,
+        }
         self.emit(t, rec)
 
     def _citizen(self) -> str:
@@ -67,13 +80,17 @@ class PopulationSource(Source):
         scale, part = self.world.rate_scale, (end - t) / HOUR
         office = self.cal.work_overlap(t - t % HOUR) * part / WORK_DAY_S
         awake = ACTIVITY_BY_HOUR[self.cal.hour_of(t)[0]] / self.activity_norm * part
-        for n, action in ((APPLICATIONS_PER_WORKDAY * office, self._apply),
-                          (CORRECTIONS_PER_WORKDAY * office, self._correct)):
+        for n, action in (
+            (APPLICATIONS_PER_WORKDAY * office, self._apply),
+            (CORRECTIONS_PER_WORKDAY * office, self._correct),
+        ):
             for at in self.uniform_times(t, end, self.poisson(n * scale)):
                 self.at(self.cal.next_working(at), action, self._commune())
-        for n, action in ((BACKLOG_ACTIVATIONS_PER_DAY * awake, self._backlog_activation),
-                          (SELF_REGISTERED_PER_DAY * awake, self._self_registration),
-                          (VERIFICATIONS_PER_DAY * awake, self._verify)):
+        for n, action in (
+            (BACKLOG_ACTIVATIONS_PER_DAY * awake, self._backlog_activation),
+            (SELF_REGISTERED_PER_DAY * awake, self._self_registration),
+            (VERIFICATIONS_PER_DAY * awake, self._verify),
+        ):
             for at in self.uniform_times(t, end, self.poisson(n * scale)):
                 self.at(at, action, self._commune())
 
@@ -106,19 +123,27 @@ class PopulationSource(Source):
         self._activate(t, commune, self._citizen(), 1)
 
     def _correct(self, t: float, commune: Unit) -> None:
-        citizen, commune = self.pick(self.recent) if self.recent and self.chance(0.6) else (self._citizen(), commune)
+        citizen, commune = (
+            self.pick(self.recent) if self.recent and self.chance(0.6) else (self._citizen(), commune)
+        )
         self._event(t, "record_corrected", commune, citizen_ref=citizen)
 
     def _verify(self, t: float, commune: Unit) -> None:
         result = self.pick(RESULTS, RESULT_WEIGHTS)
         if result == "error":
-            latency = self.rng.uniform(3000, 30000)                      # timeouts
+            latency = self.rng.uniform(3000, 30000)  # timeouts
         else:
-            latency = math.exp(self.rng.gauss(math.log(180), 0.5))       # ~180 ms median
+            latency = math.exp(self.rng.gauss(math.log(180), 0.5))  # ~180 ms median
             if self.chance(0.02):
-                latency *= self.rng.uniform(5, 30)                       # a slow path now and then
-        self._event(t, "verification", commune, result=result, latency_ms=round(latency),
-                    requester=self.pick(REQUESTERS, REQUESTER_WEIGHTS))
+                latency *= self.rng.uniform(5, 30)  # a slow path now and then
+        self._event(
+            t,
+            "verification",
+            commune,
+            result=result,
+            latency_ms=round(latency),
+            requester=self.pick(REQUESTERS, REQUESTER_WEIGHTS),
+        )
 
     # -- helpers ------------------------------------------------------------------------------------
     def _remember(self, citizen: str, commune: Unit) -> None:

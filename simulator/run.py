@@ -5,10 +5,10 @@ import argparse
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from contract.settings import Settings
 from simulator.base import Record, Source
@@ -21,10 +21,12 @@ from simulator.sender import Sender
 from simulator.telecom import TelecomSource
 from simulator.world import World
 
-GENERATORS: dict[str, type[Source]] = {g.name: g for g in (DvcSource, EofficeSource, PopulationSource, TelecomSource)}
-TARGET_RATE = 450.0       # records per real second aimed at when --speed is not given
-MAX_AUTO_SPEED = 1440.0   # a simulated day per real minute at most
-BACKFILL = 3 * DAY        # default start: this long before now, so several days of KPIs fill
+GENERATORS: dict[str, type[Source]] = {
+    g.name: g for g in (DvcSource, EofficeSource, PopulationSource, TelecomSource)
+}
+TARGET_RATE = 450.0  # records per real second aimed at when --speed is not given
+MAX_AUTO_SPEED = 1440.0  # a simulated day per real minute at most
+BACKFILL = 3 * DAY  # default start: this long before now, so several days of KPIs fill
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,18 @@ def plan_from(args: argparse.Namespace, settings: Settings, now: float | None = 
     sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
     unknown = [s for s in sources if s not in GENERATORS]
     if unknown or not sources:
-        raise ValueError(f"--sources: unknown {', '.join(unknown) or '(none given)'}; known: {', '.join(GENERATORS)}")
+        raise ValueError(
+            f"--sources: unknown {', '.join(unknown) or '(none given)'}; known: {', '.join(GENERATORS)}"
+        )
     if args.rate_scale <= 0 or args.sites < 1 or not 0 <= args.bad_fraction <= 1:
         raise ValueError("--rate-scale must be > 0, --sites >= 1, --bad-fraction within 0..1")
     start = _start(args.start, settings, now)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 1_000_000)
     world = World(seed, start, settings.units, args.rate_scale, args.sites)
     per_day = sum(GENERATORS[s].records_per_day(world) for s in sources)
-    speed = args.speed if args.speed is not None else max(1.0, min(MAX_AUTO_SPEED, TARGET_RATE * DAY / per_day))
+    speed = (
+        args.speed if args.speed is not None else max(1.0, min(MAX_AUTO_SPEED, TARGET_RATE * DAY / per_day))
+    )
     if speed <= 0:
         raise ValueError("--speed must be > 0")
     return Plan(world, sources, speed, args.duration, args.bad_fraction)
@@ -80,8 +86,14 @@ def generate(world: World, sources: tuple[str, ...], until: float) -> dict[str, 
 class Driver:
     """Advances every generator to the clock's time, hands the records to the sender, reports."""
 
-    def __init__(self, plan: Plan, sender: Sender, clock: SimClock, say: Callable[[str], None] = print,
-                 report_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        sender: Sender,
+        clock: SimClock,
+        say: Callable[[str], None] = print,
+        report_s: float = 5.0,
+    ) -> None:
         self.plan, self.sender, self.clock, self.say, self.report_s = plan, sender, clock, say, report_s
         self.generators = build(plan)
         self.faults = Faults(plan.world, plan.bad_fraction)
@@ -106,7 +118,7 @@ class Driver:
             if self.plan.duration is not None and time.monotonic() - self.started >= self.plan.duration:
                 break
             stop.wait(0.1)
-        self.sender.pump(force=True)   # after Ctrl-C only one attempt: the pipeline may be stopping
+        self.sender.pump(force=True)  # after Ctrl-C only one attempt: the pipeline may be stopping
         self.report(self.clock.now())
 
     def report(self, now: float) -> None:
@@ -116,11 +128,16 @@ class Driver:
         self.last_report, self.last_sent = time.monotonic(), sent
         behind = time.time() - now
         pace = "live (1x)" if self.clock.live() else f"{self.plan.speed:.0f}x, {behind / DAY:.1f} d behind"
-        parts = [f"{name} {t.sent}/{t.accepted}/{t.dead_lettered}" + (" (off)" if t.off else "")
-                 for name, t in self.sender.tally.items()]
+        parts = [
+            f"{name} {t.sent}/{t.accepted}/{t.dead_lettered}" + (" (off)" if t.off else "")
+            for name, t in self.sender.tally.items()
+        ]
         queued = self.sender.pending()
-        self.say(f"[sim {self.cal.local(now):%Y-%m-%d %H:%M} {pace}] {rate:.0f} rec/s  " + "  ".join(parts)
-                 + (f"  queued {queued}" if queued else ""))
+        self.say(
+            f"[sim {self.cal.local(now):%Y-%m-%d %H:%M} {pace}] {rate:.0f} rec/s  "
+            + "  ".join(parts)
+            + (f"  queued {queued}" if queued else "")
+        )
 
 
 def dump(plan: Plan, folder: Path, sim_hours: float) -> int:

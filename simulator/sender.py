@@ -13,8 +13,9 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 
@@ -35,7 +36,9 @@ class Tally:
     off: str | None = None         # why the source was switched off
 
 
-def post_ndjson(url: str, body: bytes, token: str | None, timeout: float = 60) -> tuple[int, dict[str, str], Any]:
+def post_ndjson(
+    url: str, body: bytes, token: str | None, timeout: float = 60
+) -> tuple[int, dict[str, str], Any]:
     request = urllib.request.Request(url, data=body, method="POST")
     request.add_header("Content-Type", "application/x-ndjson")
     if token:
@@ -53,13 +56,20 @@ def post_ndjson(url: str, body: bytes, token: str | None, timeout: float = 60) -
 
 
 class Sender:
-    def __init__(self, base_url: str, tokens: dict[str, str | None], batch_max: int = 500, flush_s: float = 0.5,
-                 post: Post = post_ndjson, stop: threading.Event | None = None,
-                 say: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        tokens: dict[str, str | None],
+        batch_max: int = 500,
+        flush_s: float = 0.5,
+        post: Post = post_ndjson,
+        stop: threading.Event | None = None,
+        say: Callable[[str], None] = print,
+    ) -> None:
         self.base_url, self.tokens = base_url.rstrip("/"), tokens
         self.batch_max, self.flush_s = batch_max, flush_s
         self.post, self.say = post, say
-        self.stop = stop or threading.Event()   # set: give up retrying, and wake from waits at once
+        self.stop = stop or threading.Event()  # set: give up retrying, and wake from waits at once
         self.tally = {source: Tally() for source in tokens}
         self.queue: dict[str, list[bytes]] = {source: [] for source in tokens}
         self.oldest: dict[str, float] = {}
@@ -84,7 +94,9 @@ class Sender:
         """Send every full batch, and partial ones that waited long enough (all of them if forced)."""
         now = time.monotonic()
         for source, queue in self.queue.items():
-            while len(queue) >= self.batch_max or (queue and (force or now - self.oldest[source] >= self.flush_s)):
+            while len(queue) >= self.batch_max or (
+                queue and (force or now - self.oldest[source] >= self.flush_s)
+            ):
                 batch = queue[: self.batch_max]
                 del queue[: self.batch_max]
                 self.oldest[source] = time.monotonic()
@@ -109,12 +121,16 @@ class Sender:
             if self.stop.is_set() or status not in RETRIED:
                 tally.lost += len(batch)
                 if status not in RETRIED:
-                    self.say(f"{source}: HTTP {status}: {answer.get('error', answer)}; {len(batch)} records lost")
+                    self.say(
+                        f"{source}: HTTP {status}: {answer.get('error', answer)}; {len(batch)} records lost"
+                    )
                 return status not in RETRIED
             wait = _retry_after(headers, backoff)
-            if status != 429:   # the rate bound is routine back-pressure, not news
-                self.say(f"{source}: {'pipeline unreachable' if status == 0 else f'HTTP {status}'}; "
-                         f"retrying in {wait:.0f} s")
+            if status != 429:  # the rate bound is routine back-pressure, not news
+                self.say(
+                    f"{source}: {'pipeline unreachable' if status == 0 else f'HTTP {status}'}; "
+                    f"retrying in {wait:.0f} s"
+                )
             self.stop.wait(wait)
             backoff = min(backoff * 2, 30.0)
 

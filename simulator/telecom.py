@@ -98,9 +98,19 @@ class TelecomSource(Source):
         self.alarms += 1
         alarm_id = f"{site.site_id}-{self.world.tag}-{self.alarms:07d}"
         for t, state in ((raised, "raised"), (cleared, "cleared")):
-            self.emit(t, {"kind": "alarm", "alarm_id": alarm_id, "site_id": site.site_id, "operator": site.operator,
-                          "probable_cause": cause, "severity": severity, "state": state,
-                          "event_time": self.cal.iso(t)})
+            self.emit(
+                t,
+                {
+                    "kind": "alarm",
+                    "alarm_id": alarm_id,
+                    "site_id": site.site_id,
+                    "operator": site.operator,
+                    "probable_cause": cause,
+                    "severity": severity,
+                    "state": state,
+                    "event_time": self.cal.iso(t),
+                },
+            )
         if share:
             self.lost.setdefault(site.site_id, []).append((raised, cleared, share))
 
@@ -112,7 +122,9 @@ class TelecomSource(Source):
             for at in self.uniform_times(t, end, self.poisson(len(self.sites) * per_day / 24 * part * heat)):
                 self.at(at, self._fault, self.pick(self.sites), cause, severity, (shortest, longest), share)
 
-    def _fault(self, t: float, site: Site, cause: str, severity: str, span: tuple[float, float], share: float) -> None:
+    def _fault(
+        self, t: float, site: Site, cause: str, severity: str, span: tuple[float, float], share: float
+    ) -> None:
         self._alarm(site, cause, severity, t, t + self.rng.uniform(*span), share)
 
     def _storm(self, t0: float) -> None:
@@ -124,8 +136,10 @@ class TelecomSource(Source):
         when = self.cal.local(t0).strftime("%Y-%m-%d %H:%M")
         if self.chance(0.75):
             hours = self._mains_failure(t0, sites)
-            self.notes.append(f"{when}: mains failure in {commune.name_vi} ({len(sites)} sites), "
-                              f"the commune is cut off for about {hours:.1f} h")
+            self.notes.append(
+                f"{when}: mains failure in {commune.name_vi} ({len(sites)} sites), "
+                f"the commune is cut off for about {hours:.1f} h"
+            )
         else:
             hit = self._fibre_cut(t0, sites)
             self.notes.append(f"{when}: fibre cut in {commune.name_vi}, {hit} of {len(sites)} sites isolated")
@@ -146,6 +160,12 @@ class TelecomSource(Source):
         hit = self.rng.sample(sites, max(1, round(len(sites) * self.rng.uniform(0.3, 0.7))))
         repaired = t0 + self.rng.uniform(1 * HOUR, 6 * HOUR)
         for site in hit:
-            self._alarm(site, "transmission_down", "major", t0 + self.rng.uniform(0, 30),
-                        repaired + self.rng.uniform(0, 60), 1.0)
+            self._alarm(
+                site,
+                "transmission_down",
+                "major",
+                t0 + self.rng.uniform(0, 30),
+                repaired + self.rng.uniform(0, 60),
+                1.0,
+            )
         return len(hit)

@@ -20,7 +20,9 @@ def create_alerts(con: duckdb.DuckDBPyConnection) -> None:
 
 def open_alerts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """(rule, subject) of every alert raised and not cleared."""
-    return [(r, s) for r, s in con.execute("SELECT rule, subject FROM alerts WHERE cleared_at IS NULL").fetchall()]
+    return [
+        (r, s) for r, s in con.execute("SELECT rule, subject FROM alerts WHERE cleared_at IS NULL").fetchall()
+    ]
 
 
 def store(con: duckdb.DuckDBPyConnection, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -28,15 +30,32 @@ def store(con: duckdb.DuckDBPyConnection, events: list[dict[str, Any]]) -> list[
     for e in events:
         if e["state"] == "raised":
             e["alert_id"] = uuid.uuid4().hex
-            con.execute("""INSERT INTO alerts (alert_id, rule, subject, unit_level, kpi, grain, period, severity,
+            con.execute(
+                """INSERT INTO alerts (alert_id, rule, subject, unit_level, kpi, grain, period, severity,
                            threshold, raised_value, raised_at, message_vi, message_en)
                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                        [e["alert_id"], e["rule"], e["subject"], e["unit_level"], e["kpi"], e["grain"], e["period"],
-                         e["severity"], e["threshold"], e["value"], e["at"], e["message_vi"], e["message_en"]])
+                [
+                    e["alert_id"],
+                    e["rule"],
+                    e["subject"],
+                    e["unit_level"],
+                    e["kpi"],
+                    e["grain"],
+                    e["period"],
+                    e["severity"],
+                    e["threshold"],
+                    e["value"],
+                    e["at"],
+                    e["message_vi"],
+                    e["message_en"],
+                ],
+            )
         else:
-            row = con.execute("""UPDATE alerts SET cleared_value = ?, cleared_at = ?
+            row = con.execute(
+                """UPDATE alerts SET cleared_value = ?, cleared_at = ?
                                  WHERE rule = ? AND subject = ? AND cleared_at IS NULL RETURNING alert_id""",
-                              [e["value"], e["at"], e["rule"], e["subject"]]).fetchone()
+                [e["value"], e["at"], e["rule"], e["subject"]],
+            ).fetchone()
             e["alert_id"] = row[0] if row else None
     return events
 

@@ -19,13 +19,16 @@ def open_exclusive(path: Path, sources: list[str], timezone: str) -> duckdb.Duck
     try:
         return open_store(path, sources, timezone)
     except duckdb.IOException as exc:
-        raise RuntimeError(f"cannot open {path}: is a pipeline running on it? stop the pipeline first ({exc})") from exc
+        raise RuntimeError(
+            f"cannot open {path}: is a pipeline running on it? stop the pipeline first ({exc})"
+        ) from exc
 
 
-def archived(con: duckdb.DuckDBPyConnection, source: str, columns: str,
-             rows: int = ARROW_BATCH) -> Iterator[pa.RecordBatch]:
+def archived(
+    con: duckdb.DuckDBPyConnection, source: str, columns: str, rows: int = ARROW_BATCH
+) -> Iterator[pa.RecordBatch]:
     """`columns` (SQL over the raw table) of every archived record of `source`, in the order the
     raw topic had them (arrival, then identity), in Arrow batches."""
     query = f"SELECT {columns} FROM {raw_table(source)} ORDER BY received_at, id"
-    with con.cursor() as reading:   # its own cursor: the caller may write meanwhile
+    with con.cursor() as reading:  # its own cursor: the caller may write meanwhile
         yield from reading.sql(query).to_arrow_reader(rows)

@@ -13,15 +13,49 @@ import pyarrow as pa
 STR, INT, BOOL, TS, FLOAT = pa.string(), pa.int64(), pa.bool_(), pa.timestamp("us", tz="UTC"), pa.float64()
 # source -> (table, columns); the first column is the entity key
 TABLES: dict[str, tuple[str, tuple[tuple[str, pa.DataType], ...]]] = {
-    "dvc": ("dvc_dossiers", (("dossier", STR), ("unit", STR), ("procedure", STR), ("channel", INT),
-                             ("status", INT), ("received_at", TS), ("due_at", TS), ("finished_at", TS),
-                             ("end_at", TS), ("supplement_s", FLOAT), ("supplement_requests", INT),
-                             ("on_time", BOOL))),
-    "eoffice": ("eoffice_documents", (("doc_id", STR), ("unit", STR), ("direction", STR), ("status", STR),
-                                      ("first_seen", TS), ("issued_at", TS), ("deadline", TS), ("closed", BOOL),
-                                      ("electronic", BOOL), ("signed", BOOL))),
-    "telecom": ("telecom_sites", (("site_id", STR), ("commune", STR), ("operator", STR), ("known", BOOL),
-                                  ("out", BOOL), ("out_since", TS))),
+    "dvc": (
+        "dvc_dossiers",
+        (
+            ("dossier", STR),
+            ("unit", STR),
+            ("procedure", STR),
+            ("channel", INT),
+            ("status", INT),
+            ("received_at", TS),
+            ("due_at", TS),
+            ("finished_at", TS),
+            ("end_at", TS),
+            ("supplement_s", FLOAT),
+            ("supplement_requests", INT),
+            ("on_time", BOOL),
+        ),
+    ),
+    "eoffice": (
+        "eoffice_documents",
+        (
+            ("doc_id", STR),
+            ("unit", STR),
+            ("direction", STR),
+            ("status", STR),
+            ("first_seen", TS),
+            ("issued_at", TS),
+            ("deadline", TS),
+            ("closed", BOOL),
+            ("electronic", BOOL),
+            ("signed", BOOL),
+        ),
+    ),
+    "telecom": (
+        "telecom_sites",
+        (
+            ("site_id", STR),
+            ("commune", STR),
+            ("operator", STR),
+            ("known", BOOL),
+            ("out", BOOL),
+            ("out_since", TS),
+        ),
+    ),
 }
 _DUCK = {STR: "VARCHAR", INT: "BIGINT", BOOL: "BOOLEAN", TS: "TIMESTAMPTZ", FLOAT: "DOUBLE"}
 
@@ -33,12 +67,16 @@ def create_drilldown(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
     local = f"AT TIME ZONE '{timezone}'"
 
     def periods(col: str) -> str:
-        return (f"strftime({col} {local}, '%Y-%m') AS month, "
-                f"strftime({col} {local}, '%Y') || '-Q' || quarter({col} {local}) AS quarter, "
-                f"strftime({col} {local}, '%Y') AS year")
+        return (
+            f"strftime({col} {local}, '%Y-%m') AS month, "
+            f"strftime({col} {local}, '%Y') || '-Q' || quarter({col} {local}) AS quarter, "
+            f"strftime({col} {local}, '%Y') AS year"
+        )
+
     con.execute(f"""CREATE OR REPLACE VIEW late_dossiers AS
-        SELECT unit, dossier, procedure, received_at, due_at, end_at, supplement_s / 86400.0 AS supplement_days,
-               supplement_requests, finished_at, {periods('finished_at')}
+        SELECT unit, dossier, procedure, received_at, due_at, end_at,
+               supplement_s / 86400.0 AS supplement_days,
+               supplement_requests, finished_at, {periods("finished_at")}
         FROM dvc_dossiers WHERE on_time = false""")
     con.execute("""CREATE OR REPLACE VIEW overdue_dossiers AS
         SELECT unit, dossier, procedure, status, received_at, due_at, now() - due_at AS overdue_by
@@ -55,7 +93,9 @@ def upsert_details(con: duckdb.DuckDBPyConnection, source: str, rows: dict[str, 
     """Rows keyed by entity, the last of a batch winning (one key twice in one upsert is wrong)."""
     table, columns = TABLES[source]
     schema = pa.schema(list(columns))
-    arrow = pa.Table.from_pylist([{name: row.get(name) for name, _ in columns} for row in rows.values()], schema)
+    arrow = pa.Table.from_pylist(
+        [{name: row.get(name) for name, _ in columns} for row in rows.values()], schema
+    )
     con.register("detail_rows", arrow)
     try:
         con.execute(f"INSERT OR REPLACE INTO {table} SELECT * FROM detail_rows")

@@ -23,13 +23,35 @@ def write_index766(con: duckdb.DuckDBPyConnection, totals: list[dict[str, Any]])
     scores, parts = [], []
     for t in totals:
         d = t["detail"]
-        scores.append({"unit": t["unit"], "unit_level": t["unit_level"], "grain": t["grain"], "period": t["period"],
-                       "version": d["version"], "total": d["total"], "band": d["band"],
-                       "band_confirmed": d["band_confirmed"], "updated_at": t["updated_at"]})
-        parts += [{"unit": t["unit"], "grain": t["grain"], "period": t["period"], "group_code": c["group"],
-                   "component": c["code"], "kpi": c["kpi"], "ratio": c["ratio"], "points": c["points"],
-                   "max_points": c["max"], "lost": c["max"] - c["points"], "basis": c["basis"]}
-                  for c in d["components"]]
+        scores.append(
+            {
+                "unit": t["unit"],
+                "unit_level": t["unit_level"],
+                "grain": t["grain"],
+                "period": t["period"],
+                "version": d["version"],
+                "total": d["total"],
+                "band": d["band"],
+                "band_confirmed": d["band_confirmed"],
+                "updated_at": t["updated_at"],
+            }
+        )
+        parts += [
+            {
+                "unit": t["unit"],
+                "grain": t["grain"],
+                "period": t["period"],
+                "group_code": c["group"],
+                "component": c["code"],
+                "kpi": c["kpi"],
+                "ratio": c["ratio"],
+                "points": c["points"],
+                "max_points": c["max"],
+                "lost": c["max"] - c["points"],
+                "basis": c["basis"],
+            }
+            for c in d["components"]
+        ]
     for table, rows in (("index766_scores", scores), ("index766_components", parts)):
         con.register("index_rows", pa.Table.from_pylist(rows))
         try:

@@ -38,9 +38,12 @@ class StoreCollector(Collector):
             for kpi, unit, level, grain, value in rows:
                 kpis.add_metric([kpi, unit, level, grain], value)
             yield kpis
-            alerts = GaugeMetricFamily("ioc_alerts_open", "Alerts raised and not cleared", labels=["rule", "severity"])
+            alerts = GaugeMetricFamily(
+                "ioc_alerts_open", "Alerts raised and not cleared", labels=["rule", "severity"]
+            )
             for rule, severity, n in cursor.execute(
-                    "SELECT rule, severity, count(*) FROM alerts WHERE cleared_at IS NULL GROUP BY ALL").fetchall():
+                "SELECT rule, severity, count(*) FROM alerts WHERE cleared_at IS NULL GROUP BY ALL"
+            ).fetchall():
                 alerts.add_metric([rule, severity], n)
             yield alerts
         finally:
@@ -50,10 +53,19 @@ class StoreCollector(Collector):
 class SinkMetrics:
     def __init__(self, con: duckdb.DuckDBPyConnection, timezone: ZoneInfo) -> None:
         self.registry = CollectorRegistry()
-        self.rows = Counter("ioc_sink_rows_total", "Rows written to DuckDB, by kind", ["kind"], registry=self.registry)
-        self.archive_latency = Histogram("ioc_sink_archive_latency_seconds",
-                                         "From a record's arrival at the gateway to its row in the DuckDB archive",
-                                         buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.batch_seconds = Histogram("ioc_sink_batch_seconds", "Time to write one batch to DuckDB",
-                                       buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.rows = Counter(
+            "ioc_sink_rows_total", "Rows written to DuckDB, by kind", ["kind"], registry=self.registry
+        )
+        self.archive_latency = Histogram(
+            "ioc_sink_archive_latency_seconds",
+            "From a record's arrival at the gateway to its row in the DuckDB archive",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.batch_seconds = Histogram(
+            "ioc_sink_batch_seconds",
+            "Time to write one batch to DuckDB",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.registry.register(StoreCollector(con, timezone))

@@ -112,8 +112,9 @@ class QueryServer:
         if not by:
             return _json({"error": 'say who acknowledges: {"by": "<name>"}'}, status=400)
         try:
-            row = await asyncio.to_thread(acknowledge_alert, self.service.con, request.match_info["alert_id"], by)
-        except duckdb.TransactionException as exc:   # the sink is closing this very alert: try again
+            alert_id = request.match_info["alert_id"]
+            row = await asyncio.to_thread(acknowledge_alert, self.service.con, alert_id, by)
+        except duckdb.TransactionException as exc:  # the sink is closing this very alert: try again
             return _json({"error": str(exc)}, status=409)
         return _json(row) if row else _json({"error": "no such alert"}, status=404)
 

@@ -60,9 +60,19 @@ class SinkService:
         server = QueryServer(self)
         await server.start(self.settings.query_port)
         self.consumer = AIOKafkaConsumer(
-            *self._raw, *self._dlq, *self._kpi, *self._details, **aiokafka_kwargs(self.settings.broker), group_id=topics.SINK_GROUP,
-            enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=50,
-            session_timeout_ms=6000, heartbeat_interval_ms=1000, max_partition_fetch_bytes=16 << 20)
+            *self._raw,
+            *self._dlq,
+            *self._kpi,
+            *self._details,
+            **aiokafka_kwargs(self.settings.broker),
+            group_id=topics.SINK_GROUP,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=50,
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=1000,
+            max_partition_fetch_bytes=16 << 20,
+        )
         await self.consumer.start()
         self.producer = AIOKafkaProducer(**aiokafka_kwargs(self.settings.broker), acks="all")
         await self.producer.start()
@@ -77,7 +87,7 @@ class SinkService:
             for closing in (self.producer.stop(), self.consumer.stop(), server.stop()):
                 try:
                     await asyncio.wait_for(closing, timeout=5)
-                except (asyncio.TimeoutError, Exception) as exc:   # noqa: BLE001 - stopping anyway
+                except (TimeoutError, Exception) as exc:
                     log.warning("while stopping: %s", exc or type(exc).__name__)
             self.con.close()
 
@@ -86,8 +96,9 @@ class SinkService:
 
     async def _step(self) -> None:
         assert self.consumer is not None
-        data = await self.consumer.getmany(timeout_ms=self.settings.sink_batch_wait_ms,
-                                           max_records=self.settings.sink_batch_max)
+        data = await self.consumer.getmany(
+            timeout_ms=self.settings.sink_batch_wait_ms, max_records=self.settings.sink_batch_max
+        )
         if not data:
             return
         batch, arrivals = Batch(), []
@@ -95,7 +106,9 @@ class SinkService:
             for r in records:
                 barrier = header(r.headers, H_BARRIER)
                 if barrier is not None:
-                    arrivals.append((barrier.decode(), (tp.topic, tp.partition, int(header(r.headers, H_SRC) or 0))))
+                    arrivals.append(
+                        (barrier.decode(), (tp.topic, tp.partition, int(header(r.headers, H_SRC) or 0)))
+                    )
                 else:
                     self._collect(batch, tp.topic, r)
         if len(batch):
@@ -103,7 +116,9 @@ class SinkService:
             await asyncio.to_thread(write, self.con, batch)
             self.metrics.batch_seconds.observe(time.monotonic() - started)
             self._count(batch)
-            await self._alerts(self.alerting.observe_batch(batch.kpis, [d["source"] for d in batch.dead_letters]))
+            await self._alerts(
+                self.alerting.observe_batch(batch.kpis, [d["source"] for d in batch.dead_letters])
+            )
         await self.consumer.commit()
         for barrier_id, arrival in arrivals:
             self.barriers.arrived(barrier_id, arrival)
@@ -128,13 +143,23 @@ class SinkService:
             except (ValueError, UnicodeDecodeError):
                 received = datetime.now().astimezone()
             try:
-                event_time = datetime.fromtimestamp(int(header(r.headers, H_EVENT) or 0) / 1e6, received.tzinfo)
+                event_time = datetime.fromtimestamp(
+                    int(header(r.headers, H_EVENT) or 0) / 1e6, received.tzinfo
+                )
             except (ValueError, OverflowError, OSError):
-                log.warning("%s offset %s: event time header out of range, archived at its arrival", topic, r.offset)
+                log.warning(
+                    "%s offset %s: event time header out of range, archived at its arrival", topic, r.offset
+                )
                 event_time = received
-            batch.raw.setdefault(self._raw[topic], []).append({
-                "id": (header(r.headers, H_ID) or b"").decode(), "key": (r.key or b"").decode(),
-                "received_at": received, "event_time": event_time, "record": r.value.decode()})
+            batch.raw.setdefault(self._raw[topic], []).append(
+                {
+                    "id": (header(r.headers, H_ID) or b"").decode(),
+                    "key": (r.key or b"").decode(),
+                    "received_at": received,
+                    "event_time": event_time,
+                    "record": r.value.decode(),
+                }
+            )
         elif topic in self._dlq:
             letter = orjson.loads(r.value)
             letter["received_at"] = datetime.fromisoformat(letter["received_at"])
@@ -158,7 +183,9 @@ class SinkService:
         self.written["dead_letters"] += len(batch.dead_letters)
         self.written["kpi_updates"] += len(batch.kpis)
         for kind in ("dead_letters", "kpi_updates"):
-            self.metrics.rows.labels(kind).inc(len(batch.dead_letters) if kind == "dead_letters" else len(batch.kpis))
+            self.metrics.rows.labels(kind).inc(
+                len(batch.dead_letters) if kind == "dead_letters" else len(batch.kpis)
+            )
         self.metrics.rows.labels("raw").inc(sum(map(len, batch.raw.values())))
         for source, entities in batch.details.items():
             self.written[f"details.{source}"] += len(entities)

@@ -9,8 +9,9 @@ no Faust, no record-by-record round trips through a broker.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from contract.records import KpiUpdate
 from contract.units import UnitRegistry
@@ -39,9 +40,11 @@ class ReplayResult:
     details: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)   # source -> entity -> row
     records: Counter[str] = field(default_factory=Counter)    # folded, per source
     too_late: Counter[str] = field(default_factory=Counter)   # beyond the horizon, per source
-    errors: Counter[str] = field(default_factory=Counter)     # refused by the fold, per source (dead letters live)
+    errors: Counter[str] = field(
+        default_factory=Counter
+    )  # refused by the fold, per source (dead letters live)
     forgotten: Counter[str] = field(default_factory=Counter)  # closed entities beyond the horizon, per source
-    kept: Counter[str] = field(default_factory=Counter)       # entities still in memory, per source
+    kept: Counter[str] = field(default_factory=Counter)  # entities still in memory, per source
 
 
 class Replay:
@@ -50,7 +53,9 @@ class Replay:
         self.folds: dict[str, Fold] = {source: kpis.new_fold(units, late_us) for source, kpis in KPIS.items()}
         self.result = ReplayResult()
 
-    def fold(self, source: str, records: Sequence[str | bytes], arrivals: Sequence[int | None] | None = None) -> None:
+    def fold(
+        self, source: str, records: Sequence[str | bytes], arrivals: Sequence[int | None] | None = None
+    ) -> None:
         """Fold raw records (the archive's JSON text, with their arrival times) in; a record the
         fold refuses was a dead letter when it first came, and is skipped here too."""
         fold = self.folds[source]
@@ -76,7 +81,7 @@ class Replay:
                     self._add(update)
             if kpis.drill_down:
                 self.result.details[source] = self.drain_details(source, everything=True)
-            if isinstance(fold, RecordSetFold):   # entities that close: dossiers, documents
+            if isinstance(fold, RecordSetFold):  # entities that close: dossiers, documents
                 self.result.forgotten[source] = len(fold.forgotten)
                 self.result.kept[source] = len(fold.entities())
         if self.index766 is not None:
@@ -107,10 +112,14 @@ class Replay:
                 self._add(update)
 
 
-def _combined(kpis: SourceKpis, units: UnitRegistry, fold: Fold, now_us: int) -> list[tuple[AggKey, list[KpiRow]]]:
+def _combined(
+    kpis: SourceKpis, units: UnitRegistry, fold: Fold, now_us: int
+) -> list[tuple[AggKey, list[KpiRow]]]:
     """The combine stage's rows for a single sender holding everything."""
     combiner = Combiner(kpis, units, 1, lambda key: True)
-    combiner.put(SOLE, (0, 0), list(fold.partials.sums.items()) + list(live_vectors(kpis, fold, now_us).items()))
+    combiner.put(
+        SOLE, (0, 0), list(fold.partials.sums.items()) + list(live_vectors(kpis, fold, now_us).items())
+    )
     for key, values in fold.samples.values.items():
         combiner.put_samples(SOLE, key, 0, values)
     combiner.mark_ready(SOLE)

@@ -18,7 +18,9 @@ class KpiWorker(faust.Worker):
         self._schedule_shutdown(signal.SIGTERM)
 
 
-def run_worker(settings: Settings, topology: Topology, index766: Index766 | None, loglevel: str = "warning") -> None:
+def run_worker(
+    settings: Settings, topology: Topology, index766: Index766 | None, loglevel: str = "warning"
+) -> None:
     app = create_app(settings, topology, index766)
     worker = KpiWorker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
     logging.getLogger("faust").setLevel(loglevel.upper())

@@ -39,50 +39,145 @@ def rec(dossier: str, unit: str, status: int, at: str, received: str, due: str |
     return r
 
 
-def L(day_time: str) -> str:   # noqa: N802 - local time in November 2026
+def L(day_time: str) -> str:
     return f"2026-{day_time}:00+07:00"
 
 
 D1_FLAGS = dict(channel=2, DichVuToanTrinh=True, CoNghiaVuTaiChinh=True, DuocThanhToanTrucTuyen=1,
                 HoSoCoThanhPhanSoHoa=True, TaiKhoanDuocXacThucVoiVNeID=True)
-D1 = [rec("D1", A, 2, L("11-02T08:00"), L("11-02T08:00"), L("11-06T17:00"), **D1_FLAGS),
-      rec("D1", A, 4, L("11-03T08:00"), L("11-02T08:00"), L("11-06T17:00"), **D1_FLAGS),
-      rec("D1", A, 9, L("11-05T10:00"), L("11-02T08:00"), L("11-06T17:00"), NgayKetThucXuLy=L("11-05T10:00"), **D1_FLAGS),
-      rec("D1", A, 10, L("11-05T15:00"), L("11-02T08:00"), L("11-06T17:00"), NgayKetThucXuLy=L("11-05T10:00"),
-          CoKetQuaDienTu=True, MucDoHaiLong=5, **D1_FLAGS)]
-D2 = [rec("D2", A, 9, L("11-07T12:00"), L("11-03T09:00"), L("11-05T17:00"), NgayKetThucXuLy=L("11-07T12:00")),
-      rec("D2", A, 4, L("11-06T09:00"), L("11-03T09:00"), L("11-05T17:00")),
-      rec("D2", A, 5, L("11-04T09:00"), L("11-03T09:00"), L("11-05T17:00")),
-      rec("D2", A, 2, L("11-03T09:00"), L("11-03T09:00"), L("11-05T17:00"))]
+D1 = [
+    rec("D1", A, 2, L("11-02T08:00"), L("11-02T08:00"), L("11-06T17:00"), **D1_FLAGS),
+    rec("D1", A, 4, L("11-03T08:00"), L("11-02T08:00"), L("11-06T17:00"), **D1_FLAGS),
+    rec(
+        "D1",
+        A,
+        9,
+        L("11-05T10:00"),
+        L("11-02T08:00"),
+        L("11-06T17:00"),
+        NgayKetThucXuLy=L("11-05T10:00"),
+        **D1_FLAGS,
+    ),
+    rec(
+        "D1",
+        A,
+        10,
+        L("11-05T15:00"),
+        L("11-02T08:00"),
+        L("11-06T17:00"),
+        NgayKetThucXuLy=L("11-05T10:00"),
+        CoKetQuaDienTu=True,
+        MucDoHaiLong=5,
+        **D1_FLAGS,
+    ),
+]
+D2 = [
+    rec("D2", A, 9, L("11-07T12:00"), L("11-03T09:00"), L("11-05T17:00"), NgayKetThucXuLy=L("11-07T12:00")),
+    rec("D2", A, 4, L("11-06T09:00"), L("11-03T09:00"), L("11-05T17:00")),
+    rec("D2", A, 5, L("11-04T09:00"), L("11-03T09:00"), L("11-05T17:00")),
+    rec("D2", A, 2, L("11-03T09:00"), L("11-03T09:00"), L("11-05T17:00")),
+]
 D3_FLAGS = dict(channel=2, DichVuToanTrinh=True, CoNghiaVuTaiChinh=True, DuocThanhToanTrucTuyen=0)
-D3_PHASE1 = [rec("D3", A, 2, L("11-04T08:00"), L("11-04T08:00"), L("11-20T17:00"), **D3_FLAGS),
-             rec("D3", A, 5, L("11-05T08:00"), L("11-04T08:00"), L("11-20T17:00"), **D3_FLAGS),
-             rec("D3", A, 4, L("11-05T12:00"), L("11-04T08:00"), L("11-20T17:00"), **D3_FLAGS),
-             rec("D3", A, 10, L("11-07T08:00"), L("11-04T08:00"), L("11-20T17:00"), NgayKetThucXuLy=L("11-07T08:00"),
-                 MucDoHaiLong=3, **D3_FLAGS)]
-D3_PHASE2 = [rec("D3", A, 5, L("11-06T08:00"), L("11-04T08:00"), L("11-20T17:00"), **D3_FLAGS),
-             rec("D3", A, 4, L("11-06T10:00"), L("11-04T08:00"), L("11-20T17:00"), **D3_FLAGS)]
-D4 = [rec("D4", B, 2, "2026-10-31T16:30:00Z", "2026-10-31T16:30:00Z", L("11-10T17:00"), channel=3,
-          HoSoCoThanhPhanSoHoa=True),
-      rec("D4", B, 4, L("11-01T08:00"), "2026-10-31T16:30:00Z", L("11-10T17:00"), channel=3,
-          HoSoCoThanhPhanSoHoa=True)]
-D5 = [rec("D5", S, 2, L("11-10T08:00"), L("11-10T08:00"), L("11-20T17:00"), channel=2, TaiKhoanDuocXacThucVoiVNeID=True),
-      rec("D5", S, 3, L("11-11T08:00"), L("11-10T08:00"), L("11-20T17:00"), channel=2, TaiKhoanDuocXacThucVoiVNeID=True,
-          NgayKetThucXuLy=L("11-11T08:00"))]
+D3_PHASE1 = [
+    rec("D3", A, 2, L("11-04T08:00"), L("11-04T08:00"), L("11-20T17:00"), **D3_FLAGS),
+    rec("D3", A, 5, L("11-05T08:00"), L("11-04T08:00"), L("11-20T17:00"), **D3_FLAGS),
+    rec("D3", A, 4, L("11-05T12:00"), L("11-04T08:00"), L("11-20T17:00"), **D3_FLAGS),
+    rec(
+        "D3",
+        A,
+        10,
+        L("11-07T08:00"),
+        L("11-04T08:00"),
+        L("11-20T17:00"),
+        NgayKetThucXuLy=L("11-07T08:00"),
+        MucDoHaiLong=3,
+        **D3_FLAGS,
+    ),
+]
+D3_PHASE2 = [
+    rec("D3", A, 5, L("11-06T08:00"), L("11-04T08:00"), L("11-20T17:00"), **D3_FLAGS),
+    rec("D3", A, 4, L("11-06T10:00"), L("11-04T08:00"), L("11-20T17:00"), **D3_FLAGS),
+]
+D4 = [
+    rec(
+        "D4",
+        B,
+        2,
+        "2026-10-31T16:30:00Z",
+        "2026-10-31T16:30:00Z",
+        L("11-10T17:00"),
+        channel=3,
+        HoSoCoThanhPhanSoHoa=True,
+    ),
+    rec(
+        "D4",
+        B,
+        4,
+        L("11-01T08:00"),
+        "2026-10-31T16:30:00Z",
+        L("11-10T17:00"),
+        channel=3,
+        HoSoCoThanhPhanSoHoa=True,
+    ),
+]
+D5 = [
+    rec(
+        "D5",
+        S,
+        2,
+        L("11-10T08:00"),
+        L("11-10T08:00"),
+        L("11-20T17:00"),
+        channel=2,
+        TaiKhoanDuocXacThucVoiVNeID=True,
+    ),
+    rec(
+        "D5",
+        S,
+        3,
+        L("11-11T08:00"),
+        L("11-10T08:00"),
+        L("11-20T17:00"),
+        channel=2,
+        TaiKhoanDuocXacThucVoiVNeID=True,
+        NgayKetThucXuLy=L("11-11T08:00"),
+    ),
+]
 D5_RESENT = dict(D5[0], KenhThucHien=1)
-D6 = [rec("D6", S, 2, "2026-09-15T08:00:00+07:00", "2026-09-15T08:00:00+07:00", "2026-09-18T17:00:00+07:00"),
-      rec("D6", S, 9, "2026-09-20T08:00:00+07:00", "2026-09-15T08:00:00+07:00", "2026-09-18T17:00:00+07:00",
-          NgayKetThucXuLy="2026-09-20T08:00:00+07:00")]
-D7 = [rec("D7", B, 4, L("11-13T08:00"), L("11-12T08:00"), HoSoCoThanhPhanSoHoa=True, TaiKhoanDuocXacThucVoiVNeID=True),
-      rec("D7", B, 2, L("11-12T08:00"), L("11-12T08:00"))]
-D8 = [rec("D8", A, 2, L("11-15T08:00"), L("11-15T08:00"), channel=2),
-      rec("D8", A, 10, L("11-16T08:00"), L("11-15T08:00"), channel=2, CoKetQuaDienTu=True, MucDoHaiLong=4)]
+D6 = [
+    rec("D6", S, 2, "2026-09-15T08:00:00+07:00", "2026-09-15T08:00:00+07:00", "2026-09-18T17:00:00+07:00"),
+    rec(
+        "D6",
+        S,
+        9,
+        "2026-09-20T08:00:00+07:00",
+        "2026-09-15T08:00:00+07:00",
+        "2026-09-18T17:00:00+07:00",
+        NgayKetThucXuLy="2026-09-20T08:00:00+07:00",
+    ),
+]
+D7 = [
+    rec(
+        "D7",
+        B,
+        4,
+        L("11-13T08:00"),
+        L("11-12T08:00"),
+        HoSoCoThanhPhanSoHoa=True,
+        TaiKhoanDuocXacThucVoiVNeID=True,
+    ),
+    rec("D7", B, 2, L("11-12T08:00"), L("11-12T08:00")),
+]
+D8 = [
+    rec("D8", A, 2, L("11-15T08:00"), L("11-15T08:00"), channel=2),
+    rec("D8", A, 10, L("11-16T08:00"), L("11-15T08:00"), channel=2, CoKetQuaDienTu=True, MucDoHaiLong=4),
+]
 D9 = [rec("D9", S, 4, L("11-18T08:00"), L("11-18T08:00"), L("11-19T17:00"))]
 
 _base = rec("BAD", A, 2, L("11-02T08:00"), L("11-02T08:00"))
 BAD: list[tuple[Any, str]] = [
     ({**_base, "Ghi_chu": "x" * (1024 * 1024 + 10)}, "too_large"),
-    ("{\"MaHoSo\": \"BAD-2\", ", "unparseable"),
+    ('{"MaHoSo": "BAD-2", ', "unparseable"),
     ({**_base, "CCCD": "001203004567"}, "personal_id"),
     ({k: v for k, v in _base.items() if k != "MaTTHC"}, "missing_field:MaTTHC"),
     ({**_base, "MaHoSo": None}, "missing_field:MaHoSo"),
@@ -159,8 +254,12 @@ EXPECTED: dict[tuple[str, str, str, str], tuple[Any, Any, Any]] = {
     ("dvc.overdue_open", "03390", "live", "live"): (0, None, None),
 }
 # Rows that must not exist: no base set in that unit and period.
-ABSENT = [("dvc.finished", B, "month", "2026-11"), ("dvc.on_time_rate", S, "month", "2026-11"),
-          ("dvc.received", A, "month", "2026-10"), ("dvc.satisfaction_rate", S, "year", "2026")]
+ABSENT = [
+    ("dvc.finished", B, "month", "2026-11"),
+    ("dvc.on_time_rate", S, "month", "2026-11"),
+    ("dvc.received", A, "month", "2026-10"),
+    ("dvc.satisfaction_rate", S, "year", "2026"),
+]
 # After phase 1 only (D3 had one supplement request and was on time; D6 not yet sent).
 EXPECTED_PHASE1 = {("dvc.on_time_rate", A, "month", "2026-11"): (1.0, 4, 4)}
 ABSENT_PHASE1 = [("dvc.received", S, "month", "2026-09")]

@@ -11,8 +11,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, Callable, Coroutine, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 
@@ -82,8 +83,13 @@ pseudonym_key = "generate"
 
     def start(self, timeout_s: float = 90) -> None:
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "ioc.cli", "--config", str(self.config), "run"],
-                                         stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "ioc.cli", "--config", str(self.config), "run"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -121,11 +127,25 @@ pseudonym_key = "generate"
     def ingest(self, source: str, body: bytes | list[Any], token: str | None = None) -> tuple[int, Any]:
         if isinstance(body, list):
             body = b"\n".join(orjson.dumps(r) for r in body)
-        return call(f"{self.url}/ingest/{source}", "POST", body, token if token is not None else self.token(source))
+        return call(
+            f"{self.url}/ingest/{source}", "POST", body, token if token is not None else self.token(source)
+        )
 
     def wait_idle(self, timeout_s: float = 120) -> None:
-        code = subprocess.run([sys.executable, "-m", "ioc.cli", "--config", str(self.config), "status",
-                               "--wait-idle", "--timeout", str(timeout_s)], cwd=ROOT).returncode
+        code = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ioc.cli",
+                "--config",
+                str(self.config),
+                "status",
+                "--wait-idle",
+                "--timeout",
+                str(timeout_s),
+            ],
+            cwd=ROOT,
+        ).returncode
         assert code == 0, "pipeline did not become idle"
 
     def status(self) -> dict[str, Any]:
@@ -142,13 +162,21 @@ pseudonym_key = "generate"
     def kpis(self, prefix: str | None = None) -> dict[Key, tuple[Any, Any, Any]]:
         """(value, numerator, denominator) of every row of `kpi_latest`, or of the KPIs named `<prefix>.*`."""
         where = f" WHERE kpi LIKE '{prefix}.%'" if prefix is not None else ""
-        rows = self.sql(f"SELECT kpi, unit, grain, period, value, numerator, denominator FROM kpi_latest{where}")
-        return {(r["kpi"], r["unit"], r["grain"], r["period"]): (r["value"], r["numerator"], r["denominator"])
-                for r in rows}
+        rows = self.sql(
+            f"SELECT kpi, unit, grain, period, value, numerator, denominator FROM kpi_latest{where}"
+        )
+        return {
+            (r["kpi"], r["unit"], r["grain"], r["period"]): (r["value"], r["numerator"], r["denominator"])
+            for r in rows
+        }
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "ioc.cli", "--config", str(self.config), *args],
-                              cwd=ROOT, capture_output=True, text=True)
+        return subprocess.run(
+            [sys.executable, "-m", "ioc.cli", "--config", str(self.config), *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -161,6 +189,7 @@ def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
             box.append((True, asyncio.run(make())))
         except BaseException as exc:  # handed to the caller
             box.append((False, exc))
+
     thread = threading.Thread(target=target, name="run_async")
     thread.start()
     thread.join()

@@ -4,7 +4,8 @@ relative 1e-9 (float sums in another order)."""
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 Key = tuple[str, str, str, str]   # (kpi, unit, grain, period)
 

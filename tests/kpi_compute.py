@@ -2,7 +2,8 @@
 folds combined, as the KPI workers do it, for the unit tests of the hand-worked data sets."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from contract.units import UnitRegistry
 from streams.kpis.base import Fold, SourceKpis

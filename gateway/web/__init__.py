@@ -39,8 +39,14 @@ def add_routes(app: web.Application, gateway: GatewayView) -> None:
     async def index(request: web.Request) -> web.StreamResponse:
         if not (STATIC / "index.html").exists():
             return web.Response(status=503, text=f"the ops screens' files are not installed ({STATIC})")
-        return web.FileResponse(STATIC / "index.html", headers={
-            "Content-Security-Policy": _CSP, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+        return web.FileResponse(
+            STATIC / "index.html",
+            headers={
+                "Content-Security-Policy": _CSP,
+                "Cache-Control": "no-cache",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     async def to_screens(request: web.Request) -> web.Response:
         raise web.HTTPFound(f"{PREFIX}/")
@@ -49,16 +55,23 @@ def add_routes(app: web.Application, gateway: GatewayView) -> None:
         await sink.start()
 
     async def on_shutdown(app: web.Application) -> None:
-        await hub.close()   # open streams end now; aiohttp would otherwise wait for them
+        await hub.close()  # open streams end now; aiohttp would otherwise wait for them
 
     async def on_cleanup(app: web.Application) -> None:
         await sink.close()
 
-    app.add_routes([web.get("/", to_screens), web.get(PREFIX, to_screens), web.get(f"{PREFIX}/", index),
-                    web.get(f"{PREFIX}/events", stream.handle), *api.routes(f"{PREFIX}/api")])
+    app.add_routes(
+        [
+            web.get("/", to_screens),
+            web.get(PREFIX, to_screens),
+            web.get(f"{PREFIX}/", index),
+            web.get(f"{PREFIX}/events", stream.handle),
+            *api.routes(f"{PREFIX}/api"),
+        ]
+    )
     if (STATIC / "index.html").exists():
         app.router.add_static(f"{PREFIX}/static", STATIC)
-    else:   # an installation without the package's data files: the pipeline runs, the screens say why not
+    else:  # an installation without the package's data files: the pipeline runs, the screens say why not
         log.warning("ops screens unavailable: %s is missing from this installation", STATIC)
     app.on_startup.append(on_startup)
     app.on_shutdown.append(on_shutdown)

@@ -6,8 +6,9 @@ when a live event says the drill-down behind it changed.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import orjson
 from aiohttp import web
@@ -72,17 +73,29 @@ def _series(rows: list[dict[str, Any]], x: str) -> dict[str, list[list[Any]]]:
 class ScreensApi:
     def __init__(self, settings: Settings, index766: Index766 | None, topology: Topology, sink: SinkClient,
                  hub: Hub) -> None:
-        self.settings, self.index766, self.topology, self.sink, self.hub = settings, index766, topology, sink, hub
+        self.settings, self.index766, self.topology, self.sink, self.hub = (
+            settings,
+            index766,
+            topology,
+            sink,
+            hub,
+        )
         self.province = settings.units.province.code
 
     def routes(self, prefix: str) -> list[web.RouteDef]:
         g = _guarded
-        return [web.get(f"{prefix}/config", g(self.config)), web.get(f"{prefix}/trend", g(self.trend)),
-                web.get(f"{prefix}/ranking", g(self.ranking)), web.get(f"{prefix}/communes", g(self.communes)),
-                web.get(f"{prefix}/communes/{{code}}", g(self.commune)),
-                web.get(f"{prefix}/worklist", g(self.worklist)), web.get(f"{prefix}/worklist/{{unit}}", g(self.unit_worklist)),
-                web.get(f"{prefix}/alerts", g(self.alerts)), web.post(f"{prefix}/alerts/{{alert_id}}/ack", g(self.ack)),
-                web.get(f"{prefix}/health", g(self.health_history))]
+        return [
+            web.get(f"{prefix}/config", g(self.config)),
+            web.get(f"{prefix}/trend", g(self.trend)),
+            web.get(f"{prefix}/ranking", g(self.ranking)),
+            web.get(f"{prefix}/communes", g(self.communes)),
+            web.get(f"{prefix}/communes/{{code}}", g(self.commune)),
+            web.get(f"{prefix}/worklist", g(self.worklist)),
+            web.get(f"{prefix}/worklist/{{unit}}", g(self.unit_worklist)),
+            web.get(f"{prefix}/alerts", g(self.alerts)),
+            web.post(f"{prefix}/alerts/{{alert_id}}/ack", g(self.ack)),
+            web.get(f"{prefix}/health", g(self.health_history)),
+        ]
 
     async def config(self, request: web.Request) -> web.Response:
         payload = config_payload(self.settings, self.index766, self.topology.sources)
@@ -94,12 +107,18 @@ class ScreensApi:
         since_day = (today - timedelta(days=TREND_DAYS - 1)).isoformat()
         months = today.year * 12 + today.month - 1 - (TREND_MONTHS - 1)
         since_month = f"{months // 12:04d}-{months % 12 + 1:02d}"
-        return _json({
-            "since_day": since_day, "since_month": since_month,
-            "days": _series(await self.sink.rows(queries.trend_days(self.province, since_day)), "period"),
-            "months": _series(await self.sink.rows(queries.trend_months(self.province, since_month)), "period"),
-            "live": _series(await self.sink.rows(queries.trend_live(self.province)), "t"),
-            "cut_off": [[r["t"], r["value"]] for r in await self.sink.rows(queries.trend_cut_off())]})
+        return _json(
+            {
+                "since_day": since_day,
+                "since_month": since_month,
+                "days": _series(await self.sink.rows(queries.trend_days(self.province, since_day)), "period"),
+                "months": _series(
+                    await self.sink.rows(queries.trend_months(self.province, since_month)), "period"
+                ),
+                "live": _series(await self.sink.rows(queries.trend_live(self.province)), "t"),
+                "cut_off": [[r["t"], r["value"]] for r in await self.sink.rows(queries.trend_cut_off())],
+            }
+        )
 
     async def ranking(self, request: web.Request) -> web.Response:
         rules = self.index766.rules if self.index766 else None
@@ -108,13 +127,23 @@ class ScreensApi:
             raise ValueError(f"grain: one of {list(rules.grains) if rules else []}")
         period = queries.check_period(grain, request.query.get("period") or self.hub.current_periods()[grain])
         previous = queries.previous_period(grain, period)
-        return _json({"grain": grain, "period": period, "previous": previous,
-                      "scores": await self.sink.rows(queries.ranking_scores(grain, [period, previous])),
-                      "groups": await self.sink.rows(queries.ranking_groups(grain, [period, previous]))})
+        return _json(
+            {
+                "grain": grain,
+                "period": period,
+                "previous": previous,
+                "scores": await self.sink.rows(queries.ranking_scores(grain, [period, previous])),
+                "groups": await self.sink.rows(queries.ranking_groups(grain, [period, previous])),
+            }
+        )
 
     async def communes(self, request: web.Request) -> web.Response:
-        return _json({"sites": await self.sink.rows(queries.commune_sites()),
-                      "out": await self.sink.rows(queries.sites_out())})
+        return _json(
+            {
+                "sites": await self.sink.rows(queries.commune_sites()),
+                "out": await self.sink.rows(queries.sites_out()),
+            }
+        )
 
     async def commune(self, request: web.Request) -> web.Response:
         code = request.match_info["code"]
@@ -124,23 +153,34 @@ class ScreensApi:
         return _json({"sites": sites, "out": await self.sink.rows(queries.sites_out(code))})
 
     def _month(self, request: web.Request) -> str:
-        return queries.check_period("month", request.query.get("month") or self.hub.current_periods()["month"])
+        return queries.check_period(
+            "month", request.query.get("month") or self.hub.current_periods()["month"]
+        )
 
     async def worklist(self, request: web.Request) -> web.Response:
         month = self._month(request)
         months = [r["month"] for r in await self.sink.rows(queries.late_months())]
-        return _json({"month": month, "months": sorted(set(months) | {self.hub.current_periods()["month"]},
-                                                        reverse=True),
-                      "counts": await self.sink.rows(queries.worklist_counts(month))})
+        return _json(
+            {
+                "month": month,
+                "months": sorted(set(months) | {self.hub.current_periods()["month"]}, reverse=True),
+                "counts": await self.sink.rows(queries.worklist_counts(month)),
+            }
+        )
 
     async def unit_worklist(self, request: web.Request) -> web.Response:
         unit = request.match_info["unit"]
         if self.settings.units.level(unit) not in (COMMUNE, AGENCY):
             raise ValueError(f"not a commune or agency of the province: {unit!r}")
         month = self._month(request)
-        return _json({"unit": unit, "month": month,
-                      "late": await self.sink.rows(queries.late_dossiers(unit, month)),
-                      "overdue": await self.sink.rows(queries.overdue_dossiers(unit))})
+        return _json(
+            {
+                "unit": unit,
+                "month": month,
+                "late": await self.sink.rows(queries.late_dossiers(unit, month)),
+                "overdue": await self.sink.rows(queries.overdue_dossiers(unit)),
+            }
+        )
 
     async def alerts(self, request: web.Request) -> web.Response:
         return _json({"alerts": await self.sink.rows(queries.alerts())})
@@ -166,5 +206,9 @@ class ScreensApi:
         return _json(answer, status)
 
     async def health_history(self, request: web.Request) -> web.Response:
-        return _json({"archive": await self.sink.rows(queries.archive_counts(self.topology.sources)),
-                      "dead_letters": await self.sink.rows(queries.dead_letter_counts())})
+        return _json(
+            {
+                "archive": await self.sink.rows(queries.archive_counts(self.topology.sources)),
+                "dead_letters": await self.sink.rows(queries.dead_letter_counts()),
+            }
+        )

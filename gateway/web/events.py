@@ -50,7 +50,7 @@ class EventStream:
             while not sub.ended:
                 try:
                     event = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_S)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     await resp.write(b": keep-alive\n\n")
                     continue
                 if event is None:

@@ -29,7 +29,7 @@ class HealthProbe:
         self.gateway = gateway
         self._latency_seen = (0.0, 0.0)   # (sum, count) of the pipeline-latency histogram last time
 
-    async def snapshot(self, hub: "Hub") -> dict[str, Any]:
+    async def snapshot(self, hub: Hub) -> dict[str, Any]:
         g = self.gateway
         sources = []
         for source in g.topology.sources:
@@ -45,20 +45,34 @@ class HealthProbe:
         return {
             "at": int(time.time() * 1000),
             "sources": sources,
-            "sink": None if sink is None else {"written": sink.get("written", {}), "batches": sink.get("batches"),
-                                               "lag": lag_by_source(g.topology, sink.get("lag") or {})},
-            "consumer_lag": None if isinstance(lag, str) else
-            {"kpi": lag_by_source(g.topology, lag.get(KPI_GROUP, {})),
-             "sink": lag_by_source(g.topology, lag.get(SINK_GROUP, {}))},
-            "workers": {"alive": sum(1 for w in health["workers"] if w["alive"]), "total": len(health["workers"]),
-                        "restarts": sum(w["restarts"] for w in health["workers"])},
+            "sink": None
+            if sink is None
+            else {
+                "written": sink.get("written", {}),
+                "batches": sink.get("batches"),
+                "lag": lag_by_source(g.topology, sink.get("lag") or {}),
+            },
+            "consumer_lag": None
+            if isinstance(lag, str)
+            else {
+                "kpi": lag_by_source(g.topology, lag.get(KPI_GROUP, {})),
+                "sink": lag_by_source(g.topology, lag.get(SINK_GROUP, {})),
+            },
+            "workers": {
+                "alive": sum(1 for w in health["workers"] if w["alive"]),
+                "total": len(health["workers"]),
+                "restarts": sum(w["restarts"] for w in health["workers"]),
+            },
             "sink_up": bool(health["sink"].get("alive")),
             "broker_embedded": bool(health["broker"]["embedded"]),
             "uptime_s": health["uptime_s"],
             "accepting": g.accepting,
             "latency_s": self._latency(),
-            "live": {"messages": tail.messages if tail else 0, "last_ms": tail.last_message_ms if tail else None,
-                     "screens": len(hub.subscribers)},
+            "live": {
+                "messages": tail.messages if tail else 0,
+                "last_ms": tail.last_message_ms if tail else None,
+                "screens": len(hub.subscribers),
+            },
         }
 
     def _latency(self) -> float | None:

@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import time
 from collections import OrderedDict
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from contract.periods import periods_of
 from contract.settings import Settings
@@ -44,8 +45,13 @@ class Subscriber:
 
 
 class Hub:
-    def __init__(self, settings: Settings, topology: Topology, health: Callable[[], Awaitable[dict[str, Any]]],
-                 broker_generation: Callable[[], object]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        topology: Topology,
+        health: Callable[[], Awaitable[dict[str, Any]]],
+        broker_generation: Callable[[], object],
+    ) -> None:
         """`broker_generation` changes when the embedded broker was restarted (the gateway gets a
         new publisher): its topics start over, so the tail and the screens start over too."""
         self.settings, self.topology, self.health = settings, topology, health
@@ -62,7 +68,7 @@ class Hub:
         self._lock = asyncio.Lock()
         self._closed = False
         self._stopping = False
-        self._stopper: asyncio.Task[None] | None = None   # referenced, so it is not collected mid-way
+        self._stopper: asyncio.Task[None] | None = None  # referenced, so it is not collected mid-way
 
     # -- screens ------------------------------------------------------------------------------
     async def subscribe(self, ready_timeout_s: float = 15) -> Subscriber:
@@ -75,7 +81,7 @@ class Hub:
                 self._start()
         assert self.tail is not None or self._closed
         if self.tail is not None:
-            with contextlib.suppress(asyncio.TimeoutError):   # the broker is slow: live values follow later
+            with contextlib.suppress(asyncio.TimeoutError):  # the broker is slow: live values follow later
                 await asyncio.wait_for(self.tail.positioned.wait(), ready_timeout_s)
         return sub
 
@@ -93,7 +99,7 @@ class Hub:
     def broadcast(self, name: str, data: Any) -> None:
         for sub in list(self.subscribers):
             if not sub.offer((name, data)):
-                self.subscribers.discard(sub)   # too slow: its stream ends, the browser reconnects
+                self.subscribers.discard(sub)  # too slow: its stream ends, the browser reconnects
                 sub.end()
 
     async def close(self) -> None:
@@ -114,7 +120,7 @@ class Hub:
         self.pending[key] = update
 
     def on_alert(self, event: dict[str, Any]) -> None:
-        self._flush()   # the KPI values that led to it go first
+        self._flush()  # the KPI values that led to it go first
         self.broadcast("alert", event)
 
     # -- running ------------------------------------------------------------------------------
@@ -170,8 +176,12 @@ class Hub:
                 periods = now_periods
                 self.broadcast("periods", periods)
             idle_since = self._idle_since
-            if idle_since is not None and not self.subscribers and not self._stopping \
-                    and time.monotonic() - idle_since > LINGER_S:
+            if (
+                idle_since is not None
+                and not self.subscribers
+                and not self._stopping
+                and time.monotonic() - idle_since > LINGER_S
+            ):
                 self._stopping = True
                 self._stopper = asyncio.get_running_loop().create_task(self._stop_when_idle())
 
@@ -182,12 +192,12 @@ class Hub:
                 try:
                     self.last_health = await self.health()
                     self.broadcast("health", self.last_health)
-                except Exception:   # noqa: BLE001 - health is best effort; the next round tries again
+                except Exception:
                     pass
             await asyncio.sleep(HEALTH_EVERY_S)
 
     async def _stop_when_idle(self) -> None:
-        async with self._lock:   # a screen opening meanwhile keeps everything running
+        async with self._lock:  # a screen opening meanwhile keeps everything running
             try:
                 if not self.subscribers and self.tail is not None:
                     await self._stop()

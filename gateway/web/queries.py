@@ -61,7 +61,8 @@ def trend_days(province: str, since_day: str) -> str:
 
 def trend_months(province: str, since_month: str) -> str:
     return f"""SELECT kpi, period, value FROM kpi_latest
-        WHERE unit = {lit(province)} AND grain = 'month' AND period >= {lit(check_period('month', since_month))}
+        WHERE unit = {lit(province)} AND grain = 'month'
+          AND period >= {lit(check_period("month", since_month))}
         ORDER BY kpi, period"""
 
 
@@ -79,9 +80,11 @@ def trend_live(province: str, hours: int = 24, bucket_minutes: int = 15) -> str:
 def trend_cut_off(hours: int = 24, bucket_minutes: int = 15) -> str:
     """How many communes were cut off over the last hours: each commune's changes, summed."""
     return f"""WITH changes AS (
-            SELECT updated_at, value - coalesce(lag(value) OVER (PARTITION BY unit ORDER BY updated_at), 0) AS d
+            SELECT updated_at,
+                   value - coalesce(lag(value) OVER (PARTITION BY unit ORDER BY updated_at), 0) AS d
             FROM kpi_history WHERE kpi = 'telecom.commune_cut_off' AND grain = 'live' AND NOT retracted),
-        running AS (SELECT updated_at, sum(d) OVER (ORDER BY updated_at ROWS UNBOUNDED PRECEDING) AS n FROM changes)
+        running AS (SELECT updated_at, sum(d) OVER (ORDER BY updated_at ROWS UNBOUNDED PRECEDING) AS n
+                    FROM changes)
         SELECT epoch_ms(time_bucket(INTERVAL {int(bucket_minutes)} MINUTE, updated_at)) AS t,
                arg_max(n, updated_at) AS value
         FROM running WHERE updated_at >= now() - INTERVAL {int(hours)} HOUR GROUP BY ALL ORDER BY t"""
@@ -101,7 +104,8 @@ def ranking_groups(grain: str, periods: list[str]) -> str:
 
 def commune_sites() -> str:
     """Known and out-of-service sites per commune (the board's denominators)."""
-    return """SELECT commune, count(*) FILTER (WHERE known) AS known, count(*) FILTER (WHERE known AND out) AS out
+    return """SELECT commune, count(*) FILTER (WHERE known) AS known,
+               count(*) FILTER (WHERE known AND out) AS out
         FROM telecom_sites GROUP BY commune"""
 
 
@@ -128,12 +132,13 @@ def late_dossiers(unit: str, month: str) -> str:
     return f"""SELECT dossier, procedure, epoch_ms(received_at) AS received_at, epoch_ms(due_at) AS due_at,
                epoch_ms(end_at) AS end_at, supplement_days, supplement_requests,
                epoch(end_at - due_at) / 86400.0 - coalesce(supplement_days, 0) AS late_days
-        FROM late_dossiers WHERE unit = {lit(unit)} AND month = {lit(check_period('month', month))}
+        FROM late_dossiers WHERE unit = {lit(unit)} AND month = {lit(check_period("month", month))}
         ORDER BY late_days DESC NULLS LAST, dossier LIMIT {LIST_LIMIT}"""
 
 
 def overdue_dossiers(unit: str) -> str:
-    return f"""SELECT dossier, procedure, status, epoch_ms(received_at) AS received_at, epoch_ms(due_at) AS due_at
+    return f"""SELECT dossier, procedure, status, epoch_ms(received_at) AS received_at,
+               epoch_ms(due_at) AS due_at
         FROM overdue_dossiers WHERE unit = {lit(unit)} ORDER BY due_at, dossier LIMIT {LIST_LIMIT}"""
 
 
@@ -147,11 +152,13 @@ def alerts(limit: int = 300) -> str:
 
 def archive_counts(sources: list[str]) -> str:
     """Records in DuckDB per source (all time, unlike the gateway's counters since start)."""
-    return " UNION ALL ".join(f"SELECT {lit(s)} AS source, count(*) AS n FROM {raw_table(s)}"
-                              for s in sources)
+    return " UNION ALL ".join(
+        f"SELECT {lit(s)} AS source, count(*) AS n FROM {raw_table(s)}" for s in sources
+    )
 
 
 def dead_letter_counts() -> str:
     """Per source and reason, all time; `unknown_unit:<code>` counted by category (as in /metrics)."""
-    return """SELECT source, CASE WHEN reason LIKE 'unknown_unit:%' THEN 'unknown_unit' ELSE reason END AS reason,
+    return """SELECT source,
+               CASE WHEN reason LIKE 'unknown_unit:%' THEN 'unknown_unit' ELSE reason END AS reason,
                count(*) AS n FROM dead_letters GROUP BY ALL ORDER BY n DESC"""

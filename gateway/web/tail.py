@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -25,13 +26,22 @@ REPLAY_PER_PARTITION = 1000   # far more than the sink's lag behind the KPI topi
 
 
 class TopicTail:
-    def __init__(self, broker: BrokerSettings, topology: Topology,
-                 on_kpi: Callable[[dict[str, Any]], None], on_alert: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(
+        self,
+        broker: BrokerSettings,
+        topology: Topology,
+        on_kpi: Callable[[dict[str, Any]], None],
+        on_alert: Callable[[dict[str, Any]], None],
+    ) -> None:
         self.broker, self.on_kpi, self.on_alert = broker, on_kpi, on_alert
         kpi_topics = {topics.kpi(d) for d in topology.kpi_domains}
         wanted = kpi_topics | {topics.alerts()}
-        self.partitions = [TopicPartition(spec.name, p) for spec in topology.catalogue()
-                           if spec.name in wanted for p in range(spec.partitions)]
+        self.partitions = [
+            TopicPartition(spec.name, p)
+            for spec in topology.catalogue()
+            if spec.name in wanted
+            for p in range(spec.partitions)
+        ]
         self.kpi_topics = kpi_topics
         self.positioned = asyncio.Event()
         self.messages = 0
@@ -40,8 +50,13 @@ class TopicTail:
     async def run(self) -> None:
         """Until cancelled; reconnects when the broker restarts or answers errors."""
         while True:
-            consumer = AIOKafkaConsumer(**aiokafka_kwargs(self.broker), group_id=None, enable_auto_commit=False,
-                                        auto_offset_reset="latest", fetch_max_wait_ms=100)
+            consumer = AIOKafkaConsumer(
+                **aiokafka_kwargs(self.broker),
+                group_id=None,
+                enable_auto_commit=False,
+                auto_offset_reset="latest",
+                fetch_max_wait_ms=100,
+            )
             try:
                 await consumer.start()
                 consumer.assign(self.partitions)
@@ -54,13 +69,15 @@ class TopicTail:
                             self._dispatch(tp.topic, r.key, r.value)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:   # noqa: BLE001 - the broker is away: the screens wait, then resume
-                log.warning("ops screens: topic tail interrupted (%s); reconnecting", exc or type(exc).__name__)
+            except Exception as exc:
+                log.warning(
+                    "ops screens: topic tail interrupted (%s); reconnecting", exc or type(exc).__name__
+                )
                 await asyncio.sleep(2)
             finally:
                 try:
                     await asyncio.wait_for(consumer.stop(), timeout=5)
-                except (asyncio.TimeoutError, Exception):   # noqa: BLE001 - a dead broker cannot say goodbye
+                except (TimeoutError, Exception):
                     pass
 
     async def _position(self, consumer: AIOKafkaConsumer) -> None:
@@ -80,5 +97,5 @@ class TopicTail:
                     self.on_kpi(update)
             elif value is not None:
                 self.on_alert(alert_event(value))
-        except (ValueError, KeyError, TypeError) as exc:   # one odd message must not stop the screens
+        except (ValueError, KeyError, TypeError) as exc:  # one odd message must not stop the screens
             log.warning("ops screens: skipped a message on %s: %s", topic, exc)

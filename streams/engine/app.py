@@ -38,8 +38,8 @@ def _patch_fetch_wait(ms: int) -> None:
         return consumer
 
     # Faust offers no setting for it: replacing the factory method is the narrowest change.
-    setattr(cls, "_ioc_original_create", original)
-    setattr(cls, "_create_worker_consumer", create)
+    cls._ioc_original_create = original  # type: ignore[attr-defined]
+    cls._create_worker_consumer = create  # type: ignore[method-assign]
 
 
 def _credentials(settings: Settings) -> Any:
@@ -87,8 +87,9 @@ def _wire(app: faust.App, settings: Settings, topology: Topology, index766: Inde
             stages.append(stage)
 
     if index766 is not None and topology.index_input is not None:
-        index = IndexStage(index766, settings.units, topology, reader, assigned_of(topics.kpi(topology.index_input)),
-                           send)
+        index = IndexStage(
+            index766, settings.units, topology, reader, assigned_of(topics.kpi(topology.index_input)), send
+        )
         _agent(app, index, settings)
         stages.append(index)
 

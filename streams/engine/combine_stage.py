@@ -1,7 +1,7 @@
 """Stage 2: sum the partials of every source partition into KPI update messages (-> ioc.kpi.*)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import orjson
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import orjson
 
@@ -29,7 +29,7 @@ from streams.kpis.base import AggKey, Fold, SourceKpis, fold_record, live_vector
 from streams.kpis.horizon import TooLate
 
 H_ORDER = "ioc-order"
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Send = Callable[[str, bytes | None, bytes | None, int | None, list[tuple[str, bytes]]], Awaitable[None]]
 
 
@@ -54,8 +54,17 @@ class FoldState:
 
 
 class FoldStage(PartitionedStage[FoldState]):
-    def __init__(self, kpis: SourceKpis, units: UnitRegistry, topology: Topology, reader: PartitionReader,
-                 assigned: Callable[[], set[int]], send: Send, live_interval_s: float, late_us: int | None) -> None:
+    def __init__(
+        self,
+        kpis: SourceKpis,
+        units: UnitRegistry,
+        topology: Topology,
+        reader: PartitionReader,
+        assigned: Callable[[], set[int]],
+        send: Send,
+        live_interval_s: float,
+        late_us: int | None,
+    ) -> None:
         super().__init__(topics.raw(kpis.source), reader, assigned)
         self.kpis, self.units, self.topology, self.send = kpis, units, topology, send
         self.partitions = topology.partitions
@@ -77,11 +86,14 @@ class FoldStage(PartitionedStage[FoldState]):
         await super().on_error(partition, msg, exc, rebuilding or late)
         reason = "too_late" if late else f"processing_error:{type(exc).__name__}"
         identity = header(msg.headers, H_ID) or hashlib.sha256(msg.value or b"").hexdigest().encode()
-        letter_id = hashlib.sha256(b"|".join([self.kpis.source.encode(), identity, reason.encode()])).hexdigest()[:32]
+        letter_id = hashlib.sha256(
+            b"|".join([self.kpis.source.encode(), identity, reason.encode()])
+        ).hexdigest()[:32]
         text = (msg.value or b"").decode("utf-8", "replace")
         letter = DeadLetter(letter_id, self.kpis.source, reason, now_utc(), text)
-        await self.send(topics.dead_letters(self.kpis.source), None, letter.to_json(), None,
-                        [(H_ID, letter.id.encode())])
+        await self.send(
+            topics.dead_letters(self.kpis.source), None, letter.to_json(), None, [(H_ID, letter.id.encode())]
+        )
 
     async def flush(self, partition: int, slot: Slot[FoldState], rebuilt: bool) -> None:
         fold = slot.state.fold
@@ -90,11 +102,15 @@ class FoldStage(PartitionedStage[FoldState]):
             fold.samples.resend_all()
         items: dict[AggKey, object] = dict(fold.partials.drain())
         items.update(self._live_changes(slot.state, full=rebuilt))
-        items.update({k: {"start": start, "values": values} for k, (start, values) in fold.samples.drain().items()})
+        items.update(
+            {k: {"start": start, "values": values} for k, (start, values) in fold.samples.drain().items()}
+        )
         await self._send_items(partition, slot.watermark, items)
         if self.kpis.drill_down:
             for entity, row in fold.drain_details(everything=rebuilt).items():
-                await self.send(topics.details(self.kpis.source), entity.encode(), orjson.dumps(row), None, [])
+                await self.send(
+                    topics.details(self.kpis.source), entity.encode(), orjson.dumps(row), None, []
+                )
         if rebuilt:
             for q in range(self.partitions):
                 await self.send(self.out, None, b"", q, [(H_READY, b"1"), (H_SRC, str(partition).encode())])

@@ -6,7 +6,7 @@ per KPI) is rebuilt from that topic like any other stage's.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from contract import topics
 from contract.records import (

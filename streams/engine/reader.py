@@ -6,7 +6,7 @@ back empty: Tansu's reported end offset is too low when the last batch held seve
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from contract.records import H_BARRIER, H_SRC, header
 from streams.engine.messages import Msg
@@ -120,12 +121,13 @@ def _rebuild_one(stage: PartitionedStage[Any], partition: int, slot: Slot[Any], 
         return None
     try:
         stage.apply(partition, slot.state, msg)
-    except Exception as exc:   # noqa: BLE001 - a refused record, reported after the rebuild
+    except Exception as exc:
         return exc
     return None
 
 
-def completed_barriers(pending: dict[str, set[int]], arrivals: list[tuple[str, int]], senders: int) -> list[str]:
+def completed_barriers(pending: dict[str, set[int]], arrivals: list[tuple[str, int]],
+                       senders: int) -> list[str]:
     """Barriers that have now come from every one of `senders` upstream partitions (a stage with
     several upstream senders forwards a barrier once, after all of them passed it)."""
     done = []

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import operator
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import orjson
 
@@ -134,9 +135,12 @@ class EntityViews:
             if share is not None:
                 self.partials.add(self._spread(family, share, unit), +1)
 
-    def _spread(self, family: str, share: tuple[int, tuple[int, ...]], unit: str) -> dict[AggKey, Sequence[int]]:
+    def _spread(self, family: str, share: tuple[int, tuple[int, ...]],
+                unit: str) -> dict[AggKey, Sequence[int]]:
         instant, vec = share
-        return {key: vec for key in period_keys(family, instant, (unit, self.registry.province.code), self.registry)}
+        return dict.fromkeys(
+            period_keys(family, instant, (unit, self.registry.province.code), self.registry), vec
+        )
 
 
 def share(instant: int | None, *counters: int | bool) -> Share:
@@ -150,8 +154,8 @@ class Fold(ABC):
         self.units = units
         self.partials = Partials()
         self.samples = Samples()
-        self.changed: set[str] = set()   # entities whose drill-down detail changed
-        self.parting: dict[str, dict[str, Any]] = {}   # last details of entities forgotten since the drain
+        self.changed: set[str] = set()  # entities whose drill-down detail changed
+        self.parting: dict[str, dict[str, Any]] = {}  # last details of entities forgotten since the drain
 
     @abstractmethod
     def apply(self, record: dict[str, Any], arrival_us: int | None = None) -> None:
@@ -190,7 +194,7 @@ class SourceKpis(ABC):
     source: str
     domain: str
     families: tuple[Family, ...]
-    drill_down: bool = False   # its fold offers per-entity details (tables and views in DuckDB)
+    drill_down: bool = False  # its fold offers per-entity details (tables and views in DuckDB)
 
     @abstractmethod
     def new_fold(self, units: UnitRegistry, late_us: int | None = None) -> Fold:
@@ -201,8 +205,11 @@ class SourceKpis(ABC):
 
 
 def period_keys(family: str, instant: int, units: Sequence[str], registry: UnitRegistry) -> list[AggKey]:
-    return [(family, unit, grain, period) for grain, period in periods_of(instant, registry.timezone)
-            for unit in units]
+    return [
+        (family, unit, grain, period)
+        for grain, period in periods_of(instant, registry.timezone)
+        for unit in units
+    ]
 
 
 def live_key(family: str, unit: str) -> AggKey:
@@ -214,7 +221,7 @@ def fold_record(fold: Fold, text: bytes | str, arrival_us: int | None) -> Except
     returned, not raised: the live stages make it a dead letter, the replay counts it."""
     try:
         fold.apply(orjson.loads(text), arrival_us)
-    except Exception as exc:   # noqa: BLE001 - a bad record must never stop a fold
+    except Exception as exc:
         return exc
     return None
 

@@ -16,7 +16,9 @@ Order = tuple[int, int]   # (applied offset watermark, emission time)
 
 
 class Combiner:
-    def __init__(self, kpis: SourceKpis, units: UnitRegistry, sources: int, owns: Callable[[AggKey], bool]) -> None:
+    def __init__(
+        self, kpis: SourceKpis, units: UnitRegistry, sources: int, owns: Callable[[AggKey], bool]
+    ) -> None:
         self.kpis, self.units, self.sources, self.owns = kpis, units, sources, owns
         self.parts: dict[AggKey, dict[int, tuple[Order, Vector]]] = {}
         self.samples: dict[AggKey, dict[int, list[float]]] = {}
@@ -31,7 +33,7 @@ class Combiner:
     def mark_ready(self, src: int) -> None:
         if not self.all_ready:
             self.ready.add(src)
-            if self.all_ready:   # first complete view: emit everything, live keys of all units too
+            if self.all_ready:  # first complete view: emit everything, live keys of all units too
                 self.dirty.update(self.parts)
                 self.dirty.update(self.samples)
                 self.dirty.update(self._live_keys())
@@ -48,7 +50,7 @@ class Combiner:
         """Append a source partition's new values; a resend (after a rebuild) adds only the rest."""
         known = self.samples.setdefault(key, {}).setdefault(src, [])
         if start <= len(known) < start + len(values):
-            known.extend(values[len(known) - start:])
+            known.extend(values[len(known) - start :])
             self.dirty.add(key)
 
     def drain(self) -> list[tuple[AggKey, list[KpiRow], list[str]]]:
@@ -60,7 +62,7 @@ class Combiner:
             family = self.kpis.family(key[0])
             vec = self._merged(key) if family.samples else self._sum(key, family.size)
             previous = self.emitted.get(key, {})
-            if not family.live and (not vec if family.samples else vec[0] == 0):   # no base set: no row
+            if not family.live and (not vec if family.samples else vec[0] == 0):  # no base set: no row
                 if previous:
                     out.append((key, [], list(previous)))
                     self.emitted.pop(key, None)
@@ -87,7 +89,9 @@ class Combiner:
         keys: list[AggKey] = []
         for family in self.kpis.families:
             if family.live:
-                keys += [k for u in self.units.of_level(*family.levels)
-                         if self.owns(k := live_key(family.name, u.code))]
+                keys += [
+                    k
+                    for u in self.units.of_level(*family.levels)
+                    if self.owns(k := live_key(family.name, u.code))
+                ]
         return keys
-

@@ -11,7 +11,8 @@ derived from that set, so the order records arrive in does not matter:
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from contract.timestamps import parse_valid_ts
 from contract.units import AGENCY, COMMUNE, PROVINCE, UnitRegistry
@@ -90,10 +91,21 @@ def shares(records: Sequence[Rec]) -> tuple[str, dict[str, Share]]:
     done = outcome(records)
     rated = max((r for r in records if r.rating is not None), default=None)
     return latest.unit, {
-        "received": share(latest.received, 1, ch2, latest.full_online, latest.full_online and ch2, latest.fee,
-                          latest.fee and latest.paid_online, latest.digitised, latest.vneid),
-        "finished": share(done.finished_at, 1, done.on_time, done.processing_us, latest.e_result) if done else None,
-        "rating": share(rated.ts, 1, rated.rating >= 4) if rated else None,   # type: ignore[operator]
+        "received": share(
+            latest.received,
+            1,
+            ch2,
+            latest.full_online,
+            latest.full_online and ch2,
+            latest.fee,
+            latest.fee and latest.paid_online,
+            latest.digitised,
+            latest.vneid,
+        ),
+        "finished": share(done.finished_at, 1, done.on_time, done.processing_us, latest.e_result)
+        if done
+        else None,
+        "rating": share(rated.ts, 1, rated.rating >= 4) if rated else None,  # type: ignore[operator]
     }
 
 
@@ -118,29 +130,43 @@ class DossierFold(RecordSetFold):
     def detail(self, entity: str) -> dict[str, Any]:
         records = self.records(entity)
         latest, done = max(records), outcome(records)
-        return {"dossier": entity, "unit": latest.unit, "procedure": latest.procedure, "channel": latest.channel,
-                "status": latest.status, "received_at": latest.received, "due_at": latest.due,
-                "finished_at": done.finished_at if done else None, "end_at": done.end if done else None,
-                "supplement_s": done.supplement_us / 1e6 if done else None,
-                "supplement_requests": len({r.ts for r in records if r.status == SUPPLEMENT_REQUESTED}),
-                "on_time": done.on_time if done else None}
+        return {
+            "dossier": entity,
+            "unit": latest.unit,
+            "procedure": latest.procedure,
+            "channel": latest.channel,
+            "status": latest.status,
+            "received_at": latest.received,
+            "due_at": latest.due,
+            "finished_at": done.finished_at if done else None,
+            "end_at": done.end if done else None,
+            "supplement_s": done.supplement_us / 1e6 if done else None,
+            "supplement_requests": len({r.ts for r in records if r.status == SUPPLEMENT_REQUESTED}),
+            "on_time": done.on_time if done else None,
+        }
 
 
 def _received(v: Sequence[int]) -> list[KpiRow]:
     n, online, full, full_online, fee, fee_paid, digitised, vneid = v
-    return [("dvc.received", n, None, None), ("dvc.received_online", online, None, None),
-            ("dvc.online_rate", ratio(online, n), online, n),
-            ("dvc.full_online_rate", ratio(full_online, full), full_online, full),
-            ("dvc.online_payment_rate", ratio(fee_paid, fee), fee_paid, fee),
-            ("dvc.digitised_rate", ratio(digitised, n), digitised, n),
-            ("dvc.vneid_rate", ratio(vneid, n), vneid, n)]
+    return [
+        ("dvc.received", n, None, None),
+        ("dvc.received_online", online, None, None),
+        ("dvc.online_rate", ratio(online, n), online, n),
+        ("dvc.full_online_rate", ratio(full_online, full), full_online, full),
+        ("dvc.online_payment_rate", ratio(fee_paid, fee), fee_paid, fee),
+        ("dvc.digitised_rate", ratio(digitised, n), digitised, n),
+        ("dvc.vneid_rate", ratio(vneid, n), vneid, n),
+    ]
 
 
 def _finished(v: Sequence[int]) -> list[KpiRow]:
     n, on_time, processing_us, e_result = v
-    return [("dvc.finished", n, None, None), ("dvc.on_time_rate", ratio(on_time, n), on_time, n),
-            ("dvc.avg_processing_days", processing_us / n / US_PER_DAY if n else None, None, None),
-            ("dvc.e_result_rate", ratio(e_result, n), e_result, n)]
+    return [
+        ("dvc.finished", n, None, None),
+        ("dvc.on_time_rate", ratio(on_time, n), on_time, n),
+        ("dvc.avg_processing_days", processing_us / n / US_PER_DAY if n else None, None, None),
+        ("dvc.e_result_rate", ratio(e_result, n), e_result, n),
+    ]
 
 
 def _rating(v: Sequence[int]) -> list[KpiRow]:

@@ -7,7 +7,8 @@ earliest record. It is overdue (live) while incoming, past its deadline, and wit
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from contract.timestamps import parse_valid_ts
 from contract.units import AGENCY, COMMUNE, PROVINCE, UnitRegistry
@@ -56,7 +57,9 @@ class DocumentFold(RecordSetFold):
     def open_until(self, records: Sequence[DocRec]) -> tuple[str, int] | None:
         latest = max(records)
         closed = any(r.status in CLOSED for r in records)
-        return None if latest.outgoing or closed or latest.deadline is None else (latest.unit, latest.deadline)
+        return (
+            None if latest.outgoing or closed or latest.deadline is None else (latest.unit, latest.deadline)
+        )
 
     def closed(self, records: Sequence[DocRec]) -> bool:
         """Completed, rejected or recalled; an outgoing document once issued."""
@@ -66,10 +69,18 @@ class DocumentFold(RecordSetFold):
         records = self.records(entity)
         latest = max(records)
         issued = min((r.ts for r in records if r.status == "issued"), default=None)
-        return {"doc_id": entity, "unit": latest.unit, "direction": "outgoing" if latest.outgoing else "incoming",
-                "status": latest.status, "first_seen": min(records).ts, "issued_at": issued,
-                "deadline": latest.deadline, "closed": any(r.status in CLOSED for r in records),
-                "electronic": latest.electronic, "signed": latest.signed}
+        return {
+            "doc_id": entity,
+            "unit": latest.unit,
+            "direction": "outgoing" if latest.outgoing else "incoming",
+            "status": latest.status,
+            "first_seen": min(records).ts,
+            "issued_at": issued,
+            "deadline": latest.deadline,
+            "closed": any(r.status in CLOSED for r in records),
+            "electronic": latest.electronic,
+            "signed": latest.signed,
+        }
 
 
 def _issued(v: Sequence[int]) -> list[KpiRow]:

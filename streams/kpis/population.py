@@ -10,8 +10,9 @@ passed its end (streams/kpis/horizon.py).
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 from contract.timestamps import parse_valid_ts
 from contract.units import COMMUNE, PROVINCE, UnitRegistry
@@ -51,9 +52,9 @@ class IdentityFold(Fold):
             counted = self.activated.setdefault(year, {}).setdefault(record["citizen_ref"], set())
             new = [k for k in keys if k not in counted]
             counted.update(new)
-            self.partials.add({k: (1,) for k in new}, +1)
+            self.partials.add(dict.fromkeys(new, (1,)), +1)
         elif kind == "verification" and self._first_time(year, record["event_id"]):
-            self.partials.add({k: (1, record["result"] == "ok") for k in keys}, +1)
+            self.partials.add(dict.fromkeys(keys, (1, record["result"] == "ok")), +1)
             self.samples.add([("latency", *k[1:]) for k in keys], float(record["latency_ms"]))
 
     def _first_time(self, year: int, event_id: str) -> bool:
@@ -68,11 +69,14 @@ class IdentityFold(Fold):
     def _forget(self) -> None:
         """Years whose end is past the horizon: no record can count in them any more."""
         tz = self.units.timezone
-        for year in [y for y in {*self.activated, *self.verified}
-                     if self.clock.forgettable(int(datetime(y + 1, 1, 1, tzinfo=tz).timestamp() * 1_000_000))]:
+        for year in [
+            y
+            for y in {*self.activated, *self.verified}
+            if self.clock.forgettable(int(datetime(y + 1, 1, 1, tzinfo=tz).timestamp() * 1_000_000))
+        ]:
             self.activated.pop(year, None)
             self.verified.pop(year, None)
-            self.samples.forget(lambda key: key[3].startswith(str(year)))
+            self.samples.forget(_of_year(str(year)))
 
 
 def _p95(values: Sequence[float]) -> list[KpiRow]:
@@ -95,3 +99,8 @@ class PopulationKpis(SourceKpis):
 
     def new_fold(self, units: UnitRegistry, late_us: int | None = None) -> Fold:
         return IdentityFold(units, late_us)
+
+
+def _of_year(year: str) -> Callable[[AggKey], bool]:
+    """Aggregate keys of the periods within `year` (its days, months, quarters and the year)."""
+    return lambda key: key[3].startswith(year)

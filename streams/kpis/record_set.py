@@ -8,7 +8,8 @@ stay in the sums, a digest stays to refuse its too-late records, its records go.
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, Hashable, Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 from contract.units import UnitRegistry
 from streams.kpis.base import EntityViews, Fold, Share
@@ -53,10 +54,12 @@ class RecordSetFold(Fold):
             self._forget()
         closed = self.closed_at.get(entity)
         if entity in self.forgotten or (closed is not None and self.clock.too_late(arrival_us, closed)):
-            raise TooLate(f"{entity} closed more than {self.clock.late_days:g} days before this record arrived")
+            raise TooLate(
+                f"{entity} closed more than {self.clock.late_days:g} days before this record arrived"
+            )
         records = self.entities_.setdefault(entity, {})
         if identity in records:
-            return   # the same identity again: the first copy won
+            return  # the same identity again: the first copy won
         records[identity] = rec
         values = list(records.values())
         self.views.move(entity, *self.shares(values))
@@ -74,7 +77,7 @@ class RecordSetFold(Fold):
     def _forget(self) -> None:
         """Closed entities past the horizon; a drill-down row not yet sent leaves with `parting`."""
         gone = []
-        for entity, at in self.closed_at.items():   # in closing order: stop at the first one too recent
+        for entity, at in self.closed_at.items():  # in closing order: stop at the first one too recent
             if not self.clock.forgettable(at):
                 break
             gone.append(entity)

@@ -7,13 +7,15 @@ from streams.kpis.eoffice import EofficeKpis
 from streams.kpis.population import PopulationKpis
 from streams.kpis.telecom import TelecomKpis
 
-KPIS: dict[str, SourceKpis] = {k.source: k for k in (DvcKpis(), EofficeKpis(), PopulationKpis(), TelecomKpis())}
+KPIS: dict[str, SourceKpis] = {
+    k.source: k for k in (DvcKpis(), EofficeKpis(), PopulationKpis(), TelecomKpis())
+}
 # Each source's combine stage owns its KPI topic: barriers (sinks/barriers.py) count one sender
 # per combine partition and topic, so two sources must not share a domain.
 assert len({k.domain for k in KPIS.values()}) == len(KPIS), "one KPI domain per source"
 
 
-INDEX_DOMAIN = "index766"   # computed from the dvc KPIs by the index stage
+INDEX_DOMAIN = "index766"  # computed from the dvc KPIs by the index stage
 
 
 def kpi_domains() -> list[str]:

@@ -10,8 +10,9 @@ at critical or major severity. Counters are deduplicated by (site_id, period_sta
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from contract.periods import periods_of
 from contract.timestamps import parse_valid_ts
@@ -59,7 +60,9 @@ class Site:
     @property
     def out_since(self) -> int | None:
         """When the earliest of the outage alarms still raised was raised."""
-        raised = [ts for ts, state, outage in self.alarms.values() if outage and state == STATE_ORDER["raised"]]
+        raised = [
+            ts for ts, state, outage in self.alarms.values() if outage and state == STATE_ORDER["raised"]
+        ]
         return min(raised) if raised else None
 
 
@@ -78,7 +81,7 @@ class SiteFold(Fold):
             before = site.commune
             site.inventory[parse_valid_ts(record["valid_from"])] = record["commune"]
             if site.commune != before:
-                self._rehome(site, before, site.commune)   # type: ignore[arg-type]
+                self._rehome(site, before, site.commune)  # type: ignore[arg-type]
         elif kind == "alarm":
             ts, state = parse_valid_ts(record["event_time"]), STATE_ORDER[record["state"]]
             previous = site.alarms.get(record["alarm_id"])
@@ -86,15 +89,23 @@ class SiteFold(Fold):
                 outage = record["probable_cause"] in OUTAGE_CAUSES and record["severity"] in OUTAGE_SEVERITIES
                 site.alarms[record["alarm_id"]] = (ts, state, outage)
         else:
-            self._counter(site, parse_valid_ts(record["period_start"]), round(float(record["availability_pct"]) * NANO))
+            self._counter(
+                site, parse_valid_ts(record["period_start"]), round(float(record["availability_pct"]) * NANO)
+            )
 
     def entities(self) -> list[str]:
         return list(self.sites)
 
     def detail(self, entity: str) -> dict[str, Any]:
         site = self.sites[entity]
-        return {"site_id": entity, "commune": site.commune, "operator": site.operator, "known": site.commune is not None,
-                "out": site.out, "out_since": site.out_since}
+        return {
+            "site_id": entity,
+            "commune": site.commune,
+            "operator": site.operator,
+            "known": site.commune is not None,
+            "out": site.out,
+            "out_since": site.out_since,
+        }
 
     def _counter(self, site: Site, start: int, value: int) -> None:
         if not site.first_time(start):
@@ -114,7 +125,7 @@ class SiteFold(Fold):
 
     def _add(self, commune: str, instant: int, vec: tuple[int, int], sign: int, with_province: bool) -> None:
         units = (commune, self.units.province.code) if with_province else (commune,)
-        self.partials.add({k: vec for k in period_keys("availability", instant, units, self.units)}, sign)
+        self.partials.add(dict.fromkeys(period_keys("availability", instant, units, self.units), vec), sign)
 
     def live(self, now_us: int) -> dict[str, dict[str, int | tuple[int, ...]]]:
         known: dict[str, int] = {}
@@ -145,12 +156,15 @@ class TelecomKpis(SourceKpis):
     drill_down = True
     families = (
         Family("availability", 2, _availability, (COMMUNE, PROVINCE)),
-        Family("sites_out", 1, lambda v: [("telecom.sites_out", v[0], None, None)], (COMMUNE, PROVINCE), live=True),
+        Family(
+            "sites_out",
+            1,
+            lambda v: [("telecom.sites_out", v[0], None, None)],
+            (COMMUNE, PROVINCE),
+            live=True,
+        ),
         Family("cutoff", 2, _cutoff, (COMMUNE,), live=True),
     )
 
     def new_fold(self, units: UnitRegistry, late_us: int | None = None) -> Fold:
-        return SiteFold(units)   # per site and day, not per record: no horizon needed (README)
-
-
-
+        return SiteFold(units)  # per site and day, not per record: no horizon needed (README)

@@ -109,8 +109,25 @@ def fold_rates(settings: Settings, messages: list[Outgoing]) -> dict[str, float]
 
 
 def simulate(folder: Path, start: str, hours: float) -> dict[str, list[bytes]]:
-    subprocess.run([sys.executable, "-m", "ioc.cli", "simulate", "--dump", str(folder), "--sim-hours", str(hours),
-                    "--seed", str(SIM_SEED), "--start", start], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ioc.cli",
+            "simulate",
+            "--dump",
+            str(folder),
+            "--sim-hours",
+            str(hours),
+            "--seed",
+            str(SIM_SEED),
+            "--start",
+            start,
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     return {s: (folder / f"{s}.ndjson").read_bytes().splitlines() for s in SOURCES}
 
 

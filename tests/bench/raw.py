@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -72,9 +73,15 @@ def archive_rows(messages: Sequence[Outgoing]) -> list[dict[str, Any]]:
     for m in messages:
         received = datetime.fromisoformat((header(m.headers, H_RECEIVED) or b"").decode())
         event_us = int(header(m.headers, H_EVENT) or 0)
-        rows.append({"id": (header(m.headers, H_ID) or b"").decode(), "key": (m.key or b"").decode(),
-                     "received_at": received, "event_time": datetime.fromtimestamp(event_us / 1e6, received.tzinfo),
-                     "record": m.value.decode()})
+        rows.append(
+            {
+                "id": (header(m.headers, H_ID) or b"").decode(),
+                "key": (m.key or b"").decode(),
+                "received_at": received,
+                "event_time": datetime.fromtimestamp(event_us / 1e6, received.tzinfo),
+                "record": m.value.decode(),
+            }
+        )
     return rows
 
 
@@ -86,7 +93,7 @@ def duckdb_insert_rate(path: Path, table: str, rows: list[dict[str, Any]], batch
         create_schema(con, source_names())
         started = time.perf_counter()
         for i in range(0, len(rows), batch):
-            arrow = pa.Table.from_pylist(rows[i:i + batch])
+            arrow = pa.Table.from_pylist(rows[i : i + batch])
             con.register("batch_rows", arrow)
             con.execute("BEGIN")
             con.execute(f"INSERT INTO {table} SELECT * FROM batch_rows")
@@ -99,10 +106,12 @@ def duckdb_insert_rate(path: Path, table: str, rows: list[dict[str, Any]], batch
         con.close()
 
 
-async def _round_trip(bootstrap: str, topic: str, partitions: int, rate: float, n: int,
-                      fetch_wait_ms: int) -> list[float]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                fetch_max_wait_ms=fetch_wait_ms)
+async def _round_trip(
+    bootstrap: str, topic: str, partitions: int, rate: float, n: int, fetch_wait_ms: int
+) -> list[float]:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, fetch_max_wait_ms=fetch_wait_ms
+    )
     await consumer.start()
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
     await producer.start()
@@ -120,7 +129,7 @@ async def _round_trip(bootstrap: str, topic: str, partitions: int, rate: float, 
                     latencies.extend(now - sent[r.value] for r in records if r.value in sent)
 
         receiver = asyncio.create_task(receive())
-        await asyncio.sleep(0.5)   # the consumer's first fetch is out
+        await asyncio.sleep(0.5)  # the consumer's first fetch is out
         t0 = time.perf_counter()
         for i in range(n):
             await asyncio.sleep(max(0.0, t0 + i / rate - time.perf_counter()))
@@ -134,8 +143,9 @@ async def _round_trip(bootstrap: str, topic: str, partitions: int, rate: float, 
         await consumer.stop()
 
 
-def round_trip_latencies(bootstrap: str, topic: str, partitions: int, rate: float, n: int,
-                         fetch_wait_ms: int) -> list[float]:
+def round_trip_latencies(
+    bootstrap: str, topic: str, partitions: int, rate: float, n: int, fetch_wait_ms: int
+) -> list[float]:
     """Producer -> consumer on the same broker at the same steady rate (seconds per record)."""
     create_topic(bootstrap, topic, partitions)
     return asyncio.run(_round_trip(bootstrap, topic, partitions, rate, n, fetch_wait_ms))

@@ -11,10 +11,10 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 import orjson
 
@@ -70,7 +70,7 @@ def arrived(source: str, lines: list[bytes]) -> datetime:
     """When a group of records arrived, had they come live: a minute after the latest event."""
     spec = SOURCES[source]
     latest = max(parse_ts(r[spec.event_time_field(r)]) or 0 for r in map(orjson.loads, lines))
-    return datetime.fromtimestamp(latest / 1e6, timezone.utc) + timedelta(minutes=1)
+    return datetime.fromtimestamp(latest / 1e6, UTC) + timedelta(minutes=1)
 
 
 def build_archive(settings: Settings, validators: dict[str, Validator], dump: Path) -> dict[str, int]:
@@ -136,7 +136,7 @@ def run_replay(config: Path) -> tuple[float, float, str]:
     return time.perf_counter() - started, usage.ru_maxrss / 1024, output.strip()
 
 
-def measure(tmp: Path, days: int, log: "callable[[str], None]") -> ReplayFigures:  # type: ignore[valid-type]
+def measure(tmp: Path, days: int, log: callable[[str], None]) -> ReplayFigures:  # type: ignore[valid-type]
     """Two periods of `days` simulated days, ending yesterday: the first archived and replayed, then
     the second archived behind it and everything replayed again."""
     # only its configuration and state folder (the pipeline is not started), the product's horizon
@@ -145,14 +145,36 @@ def measure(tmp: Path, days: int, log: "callable[[str], None]") -> ReplayFigures
     today = datetime.now(settings.units.timezone).replace(hour=0, minute=0, second=0, microsecond=0)
     start, boundary = today - timedelta(days=2 * days + 1), today - timedelta(days=days + 1)
     log(f"ioc simulate --dump: 2 x {days} days from {start.date()} ({YEAR_SITES} base stations)")
-    subprocess.run([sys.executable, "-m", "ioc.cli", "simulate", "--dump", str(tmp / "sim"), "--seed", str(SEED),
-                    "--sim-hours", str(2 * days * 24), "--sites", str(YEAR_SITES), "--start", start.isoformat()],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ioc.cli",
+            "simulate",
+            "--dump",
+            str(tmp / "sim"),
+            "--seed",
+            str(SEED),
+            "--sim-hours",
+            str(2 * days * 24),
+            "--sites",
+            str(YEAR_SITES),
+            "--start",
+            start.isoformat(),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     first, second = split_dump(tmp / "sim", boundary)
-    validators = build_validators(settings, IdentityIndex(),
-                                  load_pseudonym_key(settings.pseudonym_key, settings.state_dir))
+    validators = build_validators(
+        settings, IdentityIndex(), load_pseudonym_key(settings.pseudonym_key, settings.state_dir)
+    )
     counts = build_archive(settings, validators, first)
-    log(f"archive of the first {days} days: {sum(counts.values()):,} records; read + parse baseline, ioc replay")
+    log(
+        f"archive of the first {days} days: {sum(counts.values()):,} records; "
+        "read + parse baseline, ioc replay"
+    )
     baseline = read_and_parse_s(settings)
     run1 = Run(sum(counts.values()), *run_replay(p.config))
     more = build_archive(settings, validators, second)

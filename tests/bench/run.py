@@ -78,7 +78,9 @@ class Results:
     notes: list[str] = field(default_factory=list)
 
 
-def row(res: Results, name: str, value: str, base_name: str, base: str, ratio: float | None, verdict: str = "") -> None:
+def row(
+    res: Results, name: str, value: str, base_name: str, base: str, ratio: float | None, verdict: str = ""
+) -> None:
     ratio_text = f"ratio {ratio:5.2f}" if ratio is not None else ""
     res.rows.append(f"  {name:<54} {value:>17} | {base_name:<40} {base:>17} | {ratio_text}{verdict}")
 
@@ -90,8 +92,10 @@ def rate(v: float, unit: str = "rec/s") -> str:
 def kpi_verdict(ratio: float, noop_rate: float, kpi_rate: float) -> str:
     if ratio >= KPI_TARGET:
         return f"  target >= {KPI_TARGET:.2f}: met"
-    return (f"  target >= {KPI_TARGET:.2f}: MISSED by {KPI_TARGET - ratio:.2f} "
-            f"({KPI_TARGET * noop_rate - kpi_rate:,.0f} rec/s short)")
+    return (
+        f"  target >= {KPI_TARGET:.2f}: MISSED by {KPI_TARGET - ratio:.2f} "
+        f"({KPI_TARGET * noop_rate - kpi_rate:,.0f} rec/s short)"
+    )
 
 
 def ingest_phase(p: Pipeline, tmp: Path, res: Results, bootstrap: str) -> None:
@@ -110,28 +114,56 @@ def ingest_phase(p: Pipeline, tmp: Path, res: Results, bootstrap: str) -> None:
     ingest_cpu = cpu_snapshot(pids)
     wait_idle(p)
     idle_s = time.perf_counter() - started
-    row(res, "ioc ingest: validate + dedup + publish (HTTP)", rate(N / ingest_s), "raw kafka-python producer",
-        rate(baseline), N / ingest_s / baseline)
-    row(res, "ingest -> KPIs + archive in DuckDB (idle)", rate(N / idle_s), "raw kafka-python producer",
-        rate(baseline), N / idle_s / baseline)
+    row(
+        res,
+        "ioc ingest: validate + dedup + publish (HTTP)",
+        rate(N / ingest_s),
+        "raw kafka-python producer",
+        rate(baseline),
+        N / ingest_s / baseline,
+    )
+    row(
+        res,
+        "ingest -> KPIs + archive in DuckDB (idle)",
+        rate(N / idle_s),
+        "raw kafka-python producer",
+        rate(baseline),
+        N / idle_s / baseline,
+    )
     res.notes.append(f"ingest: {cpu_line(before, ingest_cpu, ingest_s)}")
 
 
-def noop_rate(tmp: Path, settings: Settings, messages: list[Outgoing], bootstrap: str, topic: str) -> tuple[float, float]:
+def noop_rate(
+    tmp: Path, settings: Settings, messages: list[Outgoing], bootstrap: str, topic: str
+) -> tuple[float, float]:
     """A fresh no-op Faust worker on its own topic (same partitions) is fed these messages the way the
     pipeline's raw topics are fed; (records/s from the first send to the last record it saw, its RSS
     in MiB at the end)."""
     raw.create_topic(bootstrap, topic, settings.partitions)
     out = tmp / f"{topic}.json"
     app_id = f"bench-noop-{uuid.uuid4().hex[:8]}"
-    env = dict(os.environ, BENCH_NOOP_BOOTSTRAP=bootstrap, BENCH_NOOP_TOPIC=topic,
-               BENCH_NOOP_PARTITIONS=str(settings.partitions), BENCH_NOOP_OUT=str(out), BENCH_NOOP_APP_ID=app_id,
-               BENCH_NOOP_DATADIR=str(tmp / f"{app_id}-data"), BENCH_NOOP_FETCH_WAIT_MS=str(settings.fetch_max_wait_ms),
-               BENCH_NOOP_BATCH_MAX=str(settings.batch_max), BENCH_NOOP_BATCH_WITHIN_S=str(settings.batch_within_s))
+    env = dict(
+        os.environ,
+        BENCH_NOOP_BOOTSTRAP=bootstrap,
+        BENCH_NOOP_TOPIC=topic,
+        BENCH_NOOP_PARTITIONS=str(settings.partitions),
+        BENCH_NOOP_OUT=str(out),
+        BENCH_NOOP_APP_ID=app_id,
+        BENCH_NOOP_DATADIR=str(tmp / f"{app_id}-data"),
+        BENCH_NOOP_FETCH_WAIT_MS=str(settings.fetch_max_wait_ms),
+        BENCH_NOOP_BATCH_MAX=str(settings.batch_max),
+        BENCH_NOOP_BATCH_WITHIN_S=str(settings.batch_within_s),
+    )
     log_path = tmp / f"{topic}.log"
     with log_path.open("wb") as noop_log:
-        proc = subprocess.Popen([sys.executable, "-m", "tests.bench.noop_faust"], cwd=ROOT, env=env,
-                                stdout=noop_log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.bench.noop_faust"],
+            cwd=ROOT,
+            env=env,
+            stdout=noop_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def state() -> dict[str, Any]:
         try:
@@ -170,6 +202,7 @@ def noop_rate(tmp: Path, settings: Settings, messages: list[Outgoing], bootstrap
 @dataclass
 class Window:
     """Records put on the raw topics at `t0`; the pipeline idle at `idle`; what the sink wrote."""
+
     n: int
     t0: float
     published: float
@@ -208,8 +241,15 @@ def kpi_window(p: Pipeline, messages: list[Outgoing], bootstrap: str) -> Window:
     stop.set()
     watcher.join(timeout=5)
     last = {k: v - base.get(k, 0) for k, v in p.status()["sink_stats"]["written"].items()}
-    return Window(len(raw_only(messages)), t0, published, idle, cpu_line(before, cpu_snapshot(pids), idle - t0),
-                  {k: v for k, v in last.items() if v}, samples)
+    return Window(
+        len(raw_only(messages)),
+        t0,
+        published,
+        idle,
+        cpu_line(before, cpu_snapshot(pids), idle - t0),
+        {k: v for k, v in last.items() if v},
+        samples,
+    )
 
 
 def kpi_phase(p: Pipeline, tmp: Path, settings: Settings, res: Results, bootstrap: str) -> float:
@@ -220,26 +260,51 @@ def kpi_phase(p: Pipeline, tmp: Path, settings: Settings, res: Results, bootstra
     noop, noop_rss = noop_rate(tmp, settings, messages, bootstrap, "bench.noop.dvc")
     log(f"KPI rate: {N:,} validated dvc records onto {topics.raw('dvc')}, then wait-idle")
     w = kpi_window(p, messages, bootstrap)
-    row(res, "KPI rate, every KPI on: dvc backfill (raw -> idle)", rate(w.rate), "no-op Faust agent, same records",
-        rate(noop), w.rate / noop, kpi_verdict(w.rate / noop, noop, w.rate))
-    res.notes.append(f"dvc backfill ({N:,} records over a year, every unit): on the broker in {w.published - w.t0:.2f} s, "
-                     f"idle after {w.idle - w.t0:.1f} s; {w.written.get('kpi_updates', 0) / N:.1f} KPI updates "
-                     f"written per record; {w.cpu}; the dvc fold alone (rebuild path, no Faust): "
-                     f"{folds['dvc']:,.0f} rec/s")
+    row(
+        res,
+        "KPI rate, every KPI on: dvc backfill (raw -> idle)",
+        rate(w.rate),
+        "no-op Faust agent, same records",
+        rate(noop),
+        w.rate / noop,
+        kpi_verdict(w.rate / noop, noop, w.rate),
+    )
+    res.notes.append(
+        f"dvc backfill ({N:,} records over a year, every unit): on the broker in {w.published - w.t0:.2f} s, "
+        f"idle after {w.idle - w.t0:.1f} s; {w.written.get('kpi_updates', 0) / N:.1f} KPI updates "
+        f"written per record; {w.cpu}; the dvc fold alone (rebuild path, no Faust): "
+        f"{folds['dvc']:,.0f} rec/s"
+    )
 
     # the sink: the raw archive's pace in that window, beside plain Arrow INSERTs of the same rows
     done_at = next((t for t, written in w.samples if written.get("raw.dvc", 0) >= N), w.idle)
     sink_rate = N / (done_at - w.t0)
     log(f"raw DuckDB Arrow-batch INSERT of the same {N:,} archive rows")
-    duck = raw.duckdb_insert_rate(tmp / "baseline.duckdb", "raw_dvc", raw.archive_rows(messages),
-                                  settings.sink_batch_max)
-    row(res, "DuckDB sink: raw archive rows (raw topic -> rows)", rate(sink_rate, "rows/s"),
-        f"raw DuckDB Arrow INSERT, {settings.sink_batch_max:,}/batch", rate(duck, "rows/s"), sink_rate / duck)
+    duck = raw.duckdb_insert_rate(
+        tmp / "baseline.duckdb", "raw_dvc", raw.archive_rows(messages), settings.sink_batch_max
+    )
+    row(
+        res,
+        "DuckDB sink: raw archive rows (raw topic -> rows)",
+        rate(sink_rate, "rows/s"),
+        f"raw DuckDB Arrow INSERT, {settings.sink_batch_max:,}/batch",
+        rate(duck, "rows/s"),
+        sink_rate / duck,
+    )
     total = sum(w.written.values())
-    row(res, "DuckDB sink: every row written in that window", rate(total / (w.idle - w.t0), "rows/s"),
-        "raw DuckDB Arrow INSERT (as above)", rate(duck, "rows/s"), total / (w.idle - w.t0) / duck)
-    res.notes.append("the sink in that window wrote " + ", ".join(f"{k} {v:,}" for k, v in w.written.items())
-                     + f"; its raw archive was complete after {done_at - w.t0:.1f} s")
+    row(
+        res,
+        "DuckDB sink: every row written in that window",
+        rate(total / (w.idle - w.t0), "rows/s"),
+        "raw DuckDB Arrow INSERT (as above)",
+        rate(duck, "rows/s"),
+        total / (w.idle - w.t0) / duck,
+    )
+    res.notes.append(
+        "the sink in that window wrote "
+        + ", ".join(f"{k} {v:,}" for k, v in w.written.items())
+        + f"; its raw archive was complete after {done_at - w.t0:.1f} s"
+    )
     return noop_rss
 
 
@@ -248,17 +313,38 @@ def replay_phase(tmp: Path, res: Results) -> None:
     f = bench_replay.measure(tmp, REPLAY_DAYS, log)
     one, two = f.first, f.second
     rate_one, base_rate = one.records / one.seconds, one.records / f.baseline_s
-    verdict = (f"  target < {REPLAY_TARGET_S:.0f} s: met" if one.seconds < REPLAY_TARGET_S else
-               f"  target < {REPLAY_TARGET_S:.0f} s: MISSED by {one.seconds - REPLAY_TARGET_S:,.0f} s")
-    row(res, f"replay: {f.days} simulated days from DuckDB ({one.records:,} rec)",
-        f"{one.seconds:,.1f} s", "read + parse that archive alone", f"{f.baseline_s:,.1f} s",
-        rate_one / base_rate, verdict)
-    row(res, f"replay process RSS after {2 * f.days} days ({two.records:,} rec)", f"{two.rss_mib:,.0f} MiB",
-        f"the same after {f.days} days", f"{one.rss_mib:,.0f} MiB", two.rss_mib / one.rss_mib)
-    res.notes.append(f"replay of {f.days} days: " + ", ".join(f"{s} {n:,}" for s, n in f.per_source.items())
-                     + f" ({bench_replay.YEAR_SITES} base stations); `ioc replay` said: "
-                     + one.output.replace("\n", "; ") + f"; {rate_one:,.0f} rec/s")
-    res.notes.append(f"replay of {2 * f.days} days in {two.seconds:,.1f} s: " + two.output.replace("\n", "; "))
+    verdict = (
+        f"  target < {REPLAY_TARGET_S:.0f} s: met"
+        if one.seconds < REPLAY_TARGET_S
+        else f"  target < {REPLAY_TARGET_S:.0f} s: MISSED by {one.seconds - REPLAY_TARGET_S:,.0f} s"
+    )
+    row(
+        res,
+        f"replay: {f.days} simulated days from DuckDB ({one.records:,} rec)",
+        f"{one.seconds:,.1f} s",
+        "read + parse that archive alone",
+        f"{f.baseline_s:,.1f} s",
+        rate_one / base_rate,
+        verdict,
+    )
+    row(
+        res,
+        f"replay process RSS after {2 * f.days} days ({two.records:,} rec)",
+        f"{two.rss_mib:,.0f} MiB",
+        f"the same after {f.days} days",
+        f"{one.rss_mib:,.0f} MiB",
+        two.rss_mib / one.rss_mib,
+    )
+    res.notes.append(
+        f"replay of {f.days} days: "
+        + ", ".join(f"{s} {n:,}" for s, n in f.per_source.items())
+        + f" ({bench_replay.YEAR_SITES} base stations); `ioc replay` said: "
+        + one.output.replace("\n", "; ")
+        + f"; {rate_one:,.0f} rec/s"
+    )
+    res.notes.append(
+        f"replay of {2 * f.days} days in {two.seconds:,.1f} s: " + two.output.replace("\n", "; ")
+    )
 
 
 def sim_start(hours: float) -> datetime:
@@ -278,12 +364,15 @@ def simulated_phase(tmp: Path, res: Results, noop_rss: float) -> None:
     """A simulated Lai Châu period and then as much again (every source, default rates): KPI rate
     on live-like traffic, worker RSS after each; then the latency at 10x the peak rate."""
     start = sim_start(SIM_HOURS)
-    log(f"ioc simulate --dump: {SIM_HOURS:g} h and {2 * SIM_HOURS:g} h from {start.isoformat()} (seed {SIM_SEED})")
+    log(
+        f"ioc simulate --dump: {SIM_HOURS:g} h and {2 * SIM_HOURS:g} h "
+        f"from {start.isoformat()} (seed {SIM_SEED})"
+    )
     first = simulate(tmp / "sim1", start.isoformat(), SIM_HOURS)
     both = simulate(tmp / "sim2", start.isoformat(), 2 * SIM_HOURS)
-    for s in SOURCES:   # the same seed and start give the same records: period 1 is a prefix of both
-        assert both[s][:len(first[s])] == first[s], s
-    second = {s: both[s][len(first[s]):] for s in SOURCES}
+    for s in SOURCES:  # the same seed and start give the same records: period 1 is a prefix of both
+        assert both[s][: len(first[s])] == first[s], s
+    second = {s: both[s][len(first[s]) :] for s in SOURCES}
     peak, peak_hour = peak_rate(both, start, 2 * SIM_HOURS)
     p = Pipeline(tmp / "pipeline-sim", late_after_days=None)
     p.start()
@@ -291,32 +380,64 @@ def simulated_phase(tmp: Path, res: Results, noop_rss: float) -> None:
         wait_idle(p)
         settings = load_settings(p.config)
         bootstrap = p.status()["broker"]["address"]
-        periods = [[m for s, lines in part.items() for m in validated(settings, s, lines)] for part in (first, second)]
+        periods = [
+            [m for s, lines in part.items() for m in validated(settings, s, lines)]
+            for part in (first, second)
+        ]
         folds = fold_rates(settings, periods[0] + periods[1])
-        sizes = [len(m.value) + len(m.key or b"") + sum(len(k) + len(v) for k, v in m.headers)
-                 for m in raw_only(periods[0])]
+        sizes = [
+            len(m.value) + len(m.key or b"") + sum(len(k) + len(v) for k, v in m.headers)
+            for m in raw_only(periods[0])
+        ]
         noop, _ = noop_rate(tmp, settings, raw_only(periods[0]), bootstrap, "bench.noop.sim")
         rss: list[float] = []
         for i, messages in enumerate(periods, 1):
-            log(f"simulated period {i}: {len(raw_only(messages)):,} validated records onto the raw topics, then wait-idle")
+            log(
+                f"simulated period {i}: {len(raw_only(messages)):,} validated records onto the raw topics, "
+                "then wait-idle"
+            )
             w = kpi_window(p, messages, bootstrap)
             rss.append(sum(rss_kib(worker["pid"]) for worker in p.status()["workers"]) / 1024)
             if i == 1:
-                row(res, f"KPI rate, every KPI on: simulated {SIM_HOURS:g} h, 4 sources", rate(w.rate),
-                    "no-op Faust agent, same records", rate(noop), w.rate / noop, kpi_verdict(w.rate / noop, noop, w.rate))
-                res.notes.append(f"simulated period 1 ({w.n:,} records: " + ", ".join(
-                    f"{s} {len(first[s]):,}" for s in SOURCES) + f"): idle after {w.idle - w.t0:.1f} s; "
+                row(
+                    res,
+                    f"KPI rate, every KPI on: simulated {SIM_HOURS:g} h, 4 sources",
+                    rate(w.rate),
+                    "no-op Faust agent, same records",
+                    rate(noop),
+                    w.rate / noop,
+                    kpi_verdict(w.rate / noop, noop, w.rate),
+                )
+                res.notes.append(
+                    f"simulated period 1 ({w.n:,} records: "
+                    + ", ".join(f"{s} {len(first[s]):,}" for s in SOURCES)
+                    + f"): idle after {w.idle - w.t0:.1f} s; "
                     f"{w.written.get('kpi_updates', 0) / w.n:.1f} KPI updates written per record; {w.cpu}; "
                     f"raw message {sum(sizes) / len(sizes):,.0f} bytes on average (value, key, headers); "
                     "folds alone (rebuild path, no Faust): "
-                    + ", ".join(f"{s} {r:,.0f} rec/s" for s, r in folds.items()))
+                    + ", ".join(f"{s} {r:,.0f} rec/s" for s, r in folds.items())
+                )
         counts = [len(raw_only(m)) for m in periods]
-        row(res, f"worker RSS after {SIM_HOURS:g} h simulated ({counts[0]:,} rec)", f"{rss[0]:,.0f} MiB",
-            f"no-op Faust worker after {N:,} records", f"{noop_rss:,.0f} MiB", rss[0] / noop_rss)
-        row(res, f"worker RSS after {2 * SIM_HOURS:g} h simulated ({counts[0] + counts[1]:,} rec)",
-            f"{rss[1]:,.0f} MiB", f"no-op Faust worker after {N:,} records", f"{noop_rss:,.0f} MiB", rss[1] / noop_rss)
-        res.notes.append(f"worker RSS grew {rss[1] - rss[0]:,.1f} MiB over the second {SIM_HOURS:g} h "
-                         f"({(rss[1] - rss[0]) * 1024 * 1024 / max(1, counts[1]):,.0f} bytes per record)")
+        row(
+            res,
+            f"worker RSS after {SIM_HOURS:g} h simulated ({counts[0]:,} rec)",
+            f"{rss[0]:,.0f} MiB",
+            f"no-op Faust worker after {N:,} records",
+            f"{noop_rss:,.0f} MiB",
+            rss[0] / noop_rss,
+        )
+        row(
+            res,
+            f"worker RSS after {2 * SIM_HOURS:g} h simulated ({counts[0] + counts[1]:,} rec)",
+            f"{rss[1]:,.0f} MiB",
+            f"no-op Faust worker after {N:,} records",
+            f"{noop_rss:,.0f} MiB",
+            rss[1] / noop_rss,
+        )
+        res.notes.append(
+            f"worker RSS grew {rss[1] - rss[0]:,.1f} MiB over the second {SIM_HOURS:g} h "
+            f"({(rss[1] - rss[0]) * 1024 * 1024 / max(1, counts[1]):,.0f} bytes per record)"
+        )
 
         target = 10 * peak
         log(f"latency: {LATENCY_SAMPLES} single-record POSTs at {target:.1f} rec/s")
@@ -327,23 +448,41 @@ def simulated_phase(tmp: Path, res: Results, noop_rss: float) -> None:
         cpu = cpu_line(before, cpu_snapshot(pids), time.perf_counter() - t)
         assert not got["errors"], got["errors"][:5]
         log(f"raw producer -> consumer round trip, {LATENCY_SAMPLES} records at {target:.1f} rec/s")
-        base = raw.round_trip_latencies(bootstrap, "bench.latency-baseline", settings.partitions, target,
-                                        LATENCY_SAMPLES, settings.fetch_max_wait_ms)
+        base = raw.round_trip_latencies(
+            bootstrap,
+            "bench.latency-baseline",
+            settings.partitions,
+            target,
+            LATENCY_SAMPLES,
+            settings.fetch_max_wait_ms,
+        )
     finally:
         p.stop()
     lat = got["latencies"]
     p50, p99 = latency.percentile(lat, 50), latency.percentile(lat, 99)
     if got["missing"]:
-        p99 = float("inf")   # a probe never seen counts as beyond any percentile
+        p99 = float("inf")  # a probe never seen counts as beyond any percentile
     b50, b99 = latency.percentile(base, 50), latency.percentile(base, 99)
-    verdict = f"  target p99 < {P99_TARGET_S * 1000:.0f} ms: met" if p99 < P99_TARGET_S else \
-        f"  target p99 < {P99_TARGET_S * 1000:.0f} ms: MISSED by {(p99 - P99_TARGET_S) * 1000:,.0f} ms"
-    row(res, f"latency ingest -> kpi_latest p50 / p99 ({len(lat)} rec)", f"{p50 * 1000:,.0f} / {p99 * 1000:,.0f} ms",
-        "raw producer -> consumer p50 / p99", f"{b50 * 1000:,.1f} / {b99 * 1000:,.1f} ms", p99 / b99, verdict)
-    res.notes.append(f"latency: Lai Châu peak = busiest simulated hour ({peak_hour}) of {2 * SIM_HOURS:g} h at the "
-                     f"simulator's default rates = {peak:.2f} rec/s; 10x = {target:.1f} rec/s steady, achieved "
-                     f"{got['achieved_rate']:.1f} rec/s; {got['missing']} probes not seen within 15 s; "
-                     f"poll every 20 ms; {cpu}")
+    verdict = (
+        f"  target p99 < {P99_TARGET_S * 1000:.0f} ms: met"
+        if p99 < P99_TARGET_S
+        else f"  target p99 < {P99_TARGET_S * 1000:.0f} ms: MISSED by {(p99 - P99_TARGET_S) * 1000:,.0f} ms"
+    )
+    row(
+        res,
+        f"latency ingest -> kpi_latest p50 / p99 ({len(lat)} rec)",
+        f"{p50 * 1000:,.0f} / {p99 * 1000:,.0f} ms",
+        "raw producer -> consumer p50 / p99",
+        f"{b50 * 1000:,.1f} / {b99 * 1000:,.1f} ms",
+        p99 / b99,
+        verdict,
+    )
+    res.notes.append(
+        f"latency: Lai Châu peak = busiest simulated hour ({peak_hour}) of {2 * SIM_HOURS:g} h at the "
+        f"simulator's default rates = {peak:.2f} rec/s; 10x = {target:.1f} rec/s steady, achieved "
+        f"{got['achieved_rate']:.1f} rec/s; {got['missing']} probes not seen within 15 s; "
+        f"poll every 20 ms; {cpu}"
+    )
 
 
 def main() -> None:
@@ -354,7 +493,7 @@ def main() -> None:
         p = Pipeline(tmp / "pipeline", late_after_days=None)
         p.start()
         try:
-            wait_idle(p)   # the workers have joined their group and rebuilt (empty) state
+            wait_idle(p)  # the workers have joined their group and rebuilt (empty) state
             settings = load_settings(p.config)
             bootstrap = p.status()["broker"]["address"]
             ingest_phase(p, tmp, res, bootstrap)
@@ -363,8 +502,10 @@ def main() -> None:
             p.stop()
         replay_phase(tmp, res)
         simulated_phase(tmp, res, noop_rss)
-    print(f"\nmake bench ({N:,} dvc records per rate figure, BENCH_SCALE={SCALE:g}, embedded Tansu broker, "
-          f"{os.cpu_count()} cores; {time.perf_counter() - started:.0f} s)")
+    print(
+        f"\nmake bench ({N:,} dvc records per rate figure, BENCH_SCALE={SCALE:g}, embedded Tansu broker, "
+        f"{os.cpu_count()} cores; {time.perf_counter() - started:.0f} s)"
+    )
     print("\n".join(res.rows))
     print("measured alongside:")
     print("\n".join(f"  {note}" for note in res.notes))

@@ -188,7 +188,8 @@ class Firefox:
             self.proc = subprocess.Popen(
                 [self.binary, "--headless", "--no-remote", "--profile", str(self.profile),
                  "--remote-debugging-port=0", "about:blank"],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                start_new_session=True)
         deadline = time.monotonic() + self.timeout_s
         while True:
             if self.proc.poll() is not None:
@@ -205,8 +206,17 @@ class Firefox:
         self.ws = _WebSocket(where["ws_host"], int(where["ws_port"]), "/session", self.timeout_s)
         caps = self.command("session.new", {"capabilities": {}})
         self.version = f"{caps['capabilities']['browserName']} {caps['capabilities']['browserVersion']}"
-        self.command("session.subscribe", {"events": ["log.entryAdded", "network.beforeRequestSent",
-                                                      "network.responseCompleted", "network.fetchError"]})
+        self.command(
+            "session.subscribe",
+            {
+                "events": [
+                    "log.entryAdded",
+                    "network.beforeRequestSent",
+                    "network.responseCompleted",
+                    "network.fetchError",
+                ]
+            },
+        )
 
     def log_tail(self, n: int = 3000) -> str:
         return self.log.read_text(errors="replace")[-n:] if self.log.exists() else ""
@@ -224,7 +234,7 @@ class Firefox:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 pass
-            try:                 # whatever is left of its process group (content processes)
+            try:  # whatever is left of its process group (content processes)
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
@@ -243,7 +253,7 @@ class Firefox:
                 raise BiDiError(f"no answer to {method} in time")
             try:
                 msg = json.loads(self.ws.recv(left))
-            except socket.timeout:
+            except TimeoutError:
                 raise BiDiError(f"no answer to {method} in time") from None
             if msg.get("type") == "event":
                 self.events.append(msg)
@@ -252,7 +262,7 @@ class Firefox:
                     raise BiDiError(f"{method}: {msg.get('error')}: {msg.get('message')}")
                 return msg["result"]
 
-    def tab(self, base_url: str, width: int, height: int) -> "Tab":
+    def tab(self, base_url: str, width: int, height: int) -> Tab:
         """A new tab in a new user context: nothing remembered from any other tab."""
         user = self.command("browser.createUserContext", {})["userContext"]
         context = self.command("browsingContext.create", {"type": "tab", "userContext": user})["context"]
@@ -278,7 +288,7 @@ class Tab:
 
     def _mine(self, method: str) -> list[dict[str, Any]]:
         out = []
-        for e in self.browser.events[self.first_event:]:
+        for e in self.browser.events[self.first_event :]:
             p = e["params"]
             ctx = p.get("source", {}).get("context") if method == "log.entryAdded" else p.get("context")
             if e["method"] == method and ctx == self.context:
@@ -288,14 +298,23 @@ class Tab:
     # -- what the page did ------------------------------------------------------------------
     def errors(self) -> list[str]:
         """JavaScript errors, console.error calls, HTTP errors and failed requests of this tab."""
-        self.evaluate("() => 0")          # takes in the events Firefox sent meanwhile
-        out = [f"{e['type']} {e['level']}: {e.get('text')}" for e in self._mine("log.entryAdded")
-               if e["level"] == "error"]
-        out += [f"HTTP {e['response']['status']} {e['request']['url']}"
-                for e in self._mine("network.responseCompleted") if e["response"]["status"] >= 400]
+        self.evaluate("() => 0")  # takes in the events Firefox sent meanwhile
+        out = [
+            f"{e['type']} {e['level']}: {e.get('text')}"
+            for e in self._mine("log.entryAdded")
+            if e["level"] == "error"
+        ]
+        out += [
+            f"HTTP {e['response']['status']} {e['request']['url']}"
+            for e in self._mine("network.responseCompleted")
+            if e["response"]["status"] >= 400
+        ]
         # an open EventSource is aborted when the page goes away: not the page's fault
-        out += [f"request failed: {e['errorText']} {e['request']['url']}" for e in self._mine("network.fetchError")
-                if "ABORTED" not in e["errorText"]]
+        out += [
+            f"request failed: {e['errorText']} {e['request']['url']}"
+            for e in self._mine("network.fetchError")
+            if "ABORTED" not in e["errorText"]
+        ]
         return out
 
     def requests(self) -> list[str]:
@@ -304,12 +323,16 @@ class Tab:
 
     # -- doing things -----------------------------------------------------------------------
     def set_viewport(self, width: int, height: int) -> None:
-        self.browser.command("browsingContext.setViewport",
-                             {"context": self.context, "viewport": {"width": width, "height": height}})
+        self.browser.command(
+            "browsingContext.setViewport",
+            {"context": self.context, "viewport": {"width": width, "height": height}},
+        )
 
     def goto(self, path: str) -> None:
         url = path if re.match(r"[a-z][a-z0-9+.-]*:", path) else self.base_url + path
-        self.browser.command("browsingContext.navigate", {"context": self.context, "url": url, "wait": "complete"})
+        self.browser.command(
+            "browsingContext.navigate", {"context": self.context, "url": url, "wait": "complete"}
+        )
 
     def reload(self) -> None:
         self.browser.command("browsingContext.reload", {"context": self.context, "wait": "complete"})
@@ -317,9 +340,15 @@ class Tab:
     def evaluate(self, function: str, *args: Any) -> Any:
         """The value of `(function)(...args)` (awaited), through JSON."""
         expression = f"(async () => JSON.stringify(await ({function})(...{json.dumps(list(args))})))()"
-        answer = self.browser.command("script.evaluate", {
-            "expression": expression, "target": {"context": self.context}, "awaitPromise": True,
-            "resultOwnership": "none"})
+        answer = self.browser.command(
+            "script.evaluate",
+            {
+                "expression": expression,
+                "target": {"context": self.context},
+                "awaitPromise": True,
+                "resultOwnership": "none",
+            },
+        )
         if answer["type"] == "exception":
             raise BiDiError(f"script failed: {answer['exceptionDetails'].get('text')}\n{function}")
         result = answer["result"]
@@ -332,7 +361,7 @@ class Tab:
         while time.monotonic() < deadline:
             try:
                 last = self.evaluate(function, *args)
-            except BiDiError as exc:     # the page is navigating: the old realm is gone
+            except BiDiError as exc:  # the page is navigating: the old realm is gone
                 last = exc
             if last and not isinstance(last, BiDiError):
                 return last
@@ -343,9 +372,14 @@ class Tab:
         self.wait_for("s => !!document.querySelector(s)", selector, timeout_s=timeout_s, what=selector)
 
     def wait_text(self, selector: str, expected: str, timeout_s: float = 30) -> None:
-        self.wait_for("(s, want) => { const e = document.querySelector(s); "
-                      "return !!e && e.textContent.trim() === want; }",
-                      selector, expected, timeout_s=timeout_s, what=f"{selector} to read {expected!r}")
+        self.wait_for(
+            "(s, want) => { const e = document.querySelector(s); "
+            "return !!e && e.textContent.trim() === want; }",
+            selector,
+            expected,
+            timeout_s=timeout_s,
+            what=f"{selector} to read {expected!r}",
+        )
 
     def text(self, selector: str) -> str:
         return str(self.evaluate("s => document.querySelector(s).innerText", selector))
@@ -355,21 +389,46 @@ class Tab:
         the first element matching `selector`; again if the page re-rendered it meanwhile."""
         for attempt in range(5):
             self.wait_selector(selector)
-            answer = self.browser.command("script.evaluate", {
-                "expression": f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
-                              "e.scrollIntoView({block: 'center'}); return e; })()",
-                "target": {"context": self.context}, "awaitPromise": False, "resultOwnership": "none"})
+            answer = self.browser.command(
+                "script.evaluate",
+                {
+                    "expression": f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
+                    "e.scrollIntoView({block: 'center'}); return e; })()",
+                    "target": {"context": self.context},
+                    "awaitPromise": False,
+                    "resultOwnership": "none",
+                },
+            )
             try:
                 if answer["type"] == "exception":
                     raise BiDiError(f"click {selector}: {answer['exceptionDetails'].get('text')}")
                 element = {"sharedId": answer["result"]["sharedId"]}
-                self.browser.command("input.performActions", {"context": self.context, "actions": [{
-                    "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": [
-                        {"type": "pointerMove", "x": 0, "y": 0, "origin": {"type": "element", "element": element}},
-                        {"type": "pointerDown", "button": 0}, {"type": "pointerUp", "button": 0}]}]})
+                self.browser.command(
+                    "input.performActions",
+                    {
+                        "context": self.context,
+                        "actions": [
+                            {
+                                "type": "pointer",
+                                "id": "mouse",
+                                "parameters": {"pointerType": "mouse"},
+                                "actions": [
+                                    {
+                                        "type": "pointerMove",
+                                        "x": 0,
+                                        "y": 0,
+                                        "origin": {"type": "element", "element": element},
+                                    },
+                                    {"type": "pointerDown", "button": 0},
+                                    {"type": "pointerUp", "button": 0},
+                                ],
+                            }
+                        ],
+                    },
+                )
                 self.browser.command("input.releaseActions", {"context": self.context})
                 return
-            except BiDiError:          # "no such node" / "stale element": rendered anew, find it again
+            except BiDiError:  # "no such node" / "stale element": rendered anew, find it again
                 if attempt == 4:
                     raise
                 time.sleep(0.1)
@@ -378,12 +437,15 @@ class Tab:
         """Click into `selector` and type `text` key by key (real key events, any Unicode)."""
         self.click(selector)
         keys = [{"type": kind, "value": ch} for ch in text for kind in ("keyDown", "keyUp")]
-        self.browser.command("input.performActions", {"context": self.context, "actions": [
-            {"type": "key", "id": "keyboard", "actions": keys}]})
+        self.browser.command(
+            "input.performActions",
+            {"context": self.context, "actions": [{"type": "key", "id": "keyboard", "actions": keys}]},
+        )
         self.browser.command("input.releaseActions", {"context": self.context})
 
     def screenshot(self, path: Path) -> None:
-        data = self.browser.command("browsingContext.captureScreenshot",
-                                    {"context": self.context, "origin": "viewport"})
+        data = self.browser.command(
+            "browsingContext.captureScreenshot", {"context": self.context, "origin": "viewport"}
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data["data"]))

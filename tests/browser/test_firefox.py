@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Iterator
 
 import pytest
 
@@ -49,7 +49,9 @@ HEADING = {"overview": "overview.title", "ranking": "ranking.title", "communes":
 
 def heading(screen: str, lang: str) -> str:
     province = UNITS[SETTINGS.units.province.code]
-    return I18N[lang][HEADING[screen]].replace("{name}", province.name_vi if lang == "vi" else province.name_en)
+    return I18N[lang][HEADING[screen]].replace(
+        "{name}", province.name_vi if lang == "vi" else province.name_en
+    )
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +94,9 @@ def show(tab: Tab, screen: str, lang: str) -> None:
     """Wait until `screen` has its heading in `lang` and nothing on it is still loading."""
     tab.wait_for("l => document.documentElement.lang === l", lang, what=f"lang={lang}")
     tab.wait_text("#screen h1", heading(screen, lang))
-    tab.wait_for("() => !document.querySelector('#screen').textContent.includes('…')", what=f"{screen} to load")
+    tab.wait_for(
+        "() => !document.querySelector('#screen').textContent.includes('…')", what=f"{screen} to load"
+    )
 
 
 def screenshot(tab: Tab, name: str) -> None:
@@ -108,14 +112,18 @@ def test_every_screen_in_both_languages_in_firefox(tab: Tab, pipeline: Pipeline)
     assert tab.evaluate("() => document.documentElement.lang") == "vi"
     month = local_now().strftime("%Y-%m")
     received_month = province_value(pipeline, "dvc.received", "month", month)
-    people = {r["acknowledged_by"] for r in pipeline.sql("SELECT DISTINCT acknowledged_by FROM alerts "
-                                                         "WHERE acknowledged_by IS NOT NULL")}
+    people = {
+        r["acknowledged_by"]
+        for r in pipeline.sql("SELECT DISTINCT acknowledged_by FROM alerts WHERE acknowledged_by IS NOT NULL")
+    }
     for screen in SCREENS:
         tab.click(f'a[data-screen="{screen}"]')
         for lang in ("vi", "en"):
             tab.click(f'.lang-btn[data-lang="{lang}"]')
             show(tab, screen, lang)
-            nav = tab.evaluate("() => [...document.querySelectorAll('#nav a')].map(a => a.firstChild.textContent)")
+            nav = tab.evaluate(
+                "() => [...document.querySelectorAll('#nav a')].map(a => a.firstChild.textContent)"
+            )
             assert nav == [I18N[lang][f"nav.{s}"] for s in SCREENS], nav
             assert tab.evaluate("() => location.hash") == f"#/{screen}"
             _assert_one_language(tab.evaluate(VISIBLE_TEXT), lang, people)
@@ -125,15 +133,21 @@ def test_every_screen_in_both_languages_in_firefox(tab: Tab, pipeline: Pipeline)
     tab.wait_selector("body[data-ready=true]")
     assert tab.evaluate("() => document.documentElement.lang") == "en"
     show(tab, "overview", "en")
-    tab.wait_text('[data-kpi="dvc.received"] [data-role=second]', f"This month: {fmt(received_month, 0, 'en')}",
-                  timeout_s=LIVE_TIMEOUT_S)
+    tab.wait_text(
+        '[data-kpi="dvc.received"] [data-role=second]',
+        f"This month: {fmt(received_month, 0, 'en')}",
+        timeout_s=LIVE_TIMEOUT_S,
+    )
     assert local_now().strftime("%d/%m/%Y") in tab.text("#clock")
     tab.click('.lang-btn[data-lang="vi"]')
     show(tab, "overview", "vi")
-    tab.wait_text('[data-kpi="dvc.received"] [data-role=second]', f"Tháng này: {fmt(received_month, 0, 'vi')}")
+    tab.wait_text(
+        '[data-kpi="dvc.received"] [data-role=second]', f"Tháng này: {fmt(received_month, 0, 'vi')}"
+    )
     requests = tab.requests()
-    assert requests and all(u.startswith(pipeline.url) or u.startswith("data:") for u in requests), \
-        [u for u in requests if not u.startswith(pipeline.url)]
+    assert requests and all(u.startswith((pipeline.url, "data:")) for u in requests), [
+        u for u in requests if not u.startswith(pipeline.url)
+    ]
 
 
 def test_an_ingested_record_shows_up_live_in_firefox(tab: Tab, pipeline: Pipeline) -> None:
@@ -147,20 +161,30 @@ def test_an_ingested_record_shows_up_live_in_firefox(tab: Tab, pipeline: Pipelin
     open_screen(tab, "overview")
     card = '[data-kpi="dvc.received"]'
     tab.wait_text(f"{card} [data-role=value]", fmt(today, 0, "vi"), timeout_s=LIVE_TIMEOUT_S)
-    tab.wait_text(f"{card} [data-role=second]", f"Tháng này: {fmt(this_month, 0, 'vi')}", timeout_s=LIVE_TIMEOUT_S)
+    tab.wait_text(
+        f"{card} [data-role=second]", f"Tháng này: {fmt(this_month, 0, 'vi')}", timeout_s=LIVE_TIMEOUT_S
+    )
     tab.evaluate("() => { window.__sameDocument = true; }")
     before = len(tab.requests())
 
     unit = next(code for code, u in UNITS.items() if u.level == "commune")
-    dossier = rec(f"FIREFOX-{int(time.time() * 1000)}", unit, 2, iso(now), iso(now - timedelta(minutes=1)),
-                  iso(now + timedelta(days=5)), channel=2)
+    dossier = rec(
+        f"FIREFOX-{int(time.time() * 1000)}",
+        unit,
+        2,
+        iso(now),
+        iso(now - timedelta(minutes=1)),
+        iso(now + timedelta(days=5)),
+        channel=2,
+    )
     sent = time.monotonic()
     code, answer = pipeline.ingest("dvc", [dossier])
     assert code == 200 and answer["accepted"] == 1, answer
 
     tab.wait_text(f"{card} [data-role=value]", fmt(today + 1, 0, "vi"), timeout_s=LIVE_TIMEOUT_S)
-    tab.wait_text(f"{card} [data-role=second]", f"Tháng này: {fmt(this_month + 1, 0, 'vi')}",
-                  timeout_s=LIVE_TIMEOUT_S)
+    tab.wait_text(
+        f"{card} [data-role=second]", f"Tháng này: {fmt(this_month + 1, 0, 'vi')}", timeout_s=LIVE_TIMEOUT_S
+    )
     print(f"the dossier showed up in Firefox {time.monotonic() - sent:.1f} s after it was sent")
     assert tab.evaluate("() => window.__sameDocument") is True, "the page reloaded"
     api_calls = [u for u in tab.requests()[before:] if "/ops/api/" in u]
@@ -188,20 +212,25 @@ def test_a_commune_cut_off_is_acknowledged_and_clears_in_firefox(tab: Tab, pipel
         tab.click(f'{row} button[data-action="ack"]')
         tab.wait_selector(f"{row} .acked", timeout_s=LIVE_TIMEOUT_S)
         assert "Đã xác nhận: Lò Thị Mai" in tab.text(f"{row} .acked")
-        stored = pipeline.sql(f"SELECT acknowledged_by FROM alerts WHERE rule = 'commune_cut_off' "
-                              f"AND subject = '{commune}' AND cleared_at IS NULL")
+        stored = pipeline.sql(
+            f"SELECT acknowledged_by FROM alerts WHERE rule = 'commune_cut_off' "
+            f"AND subject = '{commune}' AND cleared_at IS NULL"
+        )
         assert stored == [{"acknowledged_by": "Lò Thị Mai"}]
     finally:
         set_alarms(pipeline, tag, sites, "cleared")
-    tab.wait_selector(f'li[data-rule="commune_cut_off"][data-subject="{commune}"][data-state="cleared"]',
-                      timeout_s=LIVE_TIMEOUT_S)
+    tab.wait_selector(
+        f'li[data-rule="commune_cut_off"][data-subject="{commune}"][data-state="cleared"]',
+        timeout_s=LIVE_TIMEOUT_S,
+    )
     tab.click('a[data-screen="communes"]')
     tab.wait_selector(f'{tile}[data-state="normal"]', timeout_s=LIVE_TIMEOUT_S)
 
 
 @pytest.mark.parametrize("size", [WALL, LAPTOP], ids=["1920x1080", "1366x768"])
-def test_readable_on_a_wall_and_a_laptop_in_firefox(firefox: Firefox, pipeline: Pipeline,
-                                                    size: dict[str, int]) -> None:
+def test_readable_on_a_wall_and_a_laptop_in_firefox(
+    firefox: Firefox, pipeline: Pipeline, size: dict[str, int]
+) -> None:
     """No sideways scrolling at either size with Firefox's layout and scrollbars; the shipped
     Vietnamese font is the one in use; the overview's figures are large enough to read."""
     with new_tab(firefox, pipeline, size) as tab:
@@ -216,11 +245,17 @@ def test_readable_on_a_wall_and_a_laptop_in_firefox(firefox: Firefox, pipeline: 
         show(tab, "overview", "vi")
         tab.wait_for("() => document.fonts.status === 'loaded'", what="the fonts to load")
         assert tab.evaluate("() => document.fonts.check('700 16px \"Be Vietnam Pro\"', 'Tỷ lệ đúng hạn')")
-        assert tab.evaluate("() => [...document.fonts].some(f => f.family.includes('Be Vietnam Pro') "
-                            "&& f.status === 'loaded')")
+        assert tab.evaluate(
+            "() => [...document.fonts].some(f => f.family.includes('Be Vietnam Pro') "
+            "&& f.status === 'loaded')"
+        )
         used = tab.evaluate("() => getComputedStyle(document.querySelector('#screen h1')).fontFamily")
         assert "Be Vietnam Pro" in used, used
-        value_px = tab.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.card-value')).fontSize)")
-        label_px = tab.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.card-title')).fontSize)")
+        value_px = tab.evaluate(
+            "() => parseFloat(getComputedStyle(document.querySelector('.card-value')).fontSize)"
+        )
+        label_px = tab.evaluate(
+            "() => parseFloat(getComputedStyle(document.querySelector('.card-title')).fontSize)"
+        )
         big, small = (36, 15) if size == WALL else (24, 11)
         assert value_px >= big and label_px >= small, (value_px, label_px)

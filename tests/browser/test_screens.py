@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 import pytest
@@ -39,7 +40,9 @@ VISIBLE_TEXT = """() => {
     out.push(text);
   }
   for (const el of document.querySelectorAll('[placeholder], [aria-label], [title]')) {
-    for (const a of ['placeholder', 'aria-label', 'title']) if (el.getAttribute(a)) out.push(el.getAttribute(a));
+    for (const a of ['placeholder', 'aria-label', 'title']) {
+      if (el.getAttribute(a)) out.push(el.getAttribute(a));
+    }
   }
   return out;
 }"""
@@ -47,10 +50,13 @@ VISIBLE_TEXT = """() => {
 # Elements that scroll sideways (the page itself, or any scrolling box in it).
 SIDEWAYS = """() => {
   const out = [];
-  if (document.documentElement.scrollWidth > innerWidth) out.push(['page', document.documentElement.scrollWidth]);
+  const page = document.documentElement.scrollWidth;
+  if (page > innerWidth) out.push(['page', page]);
   for (const e of document.querySelectorAll('*')) {
     const x = getComputedStyle(e).overflowX;
-    if ((x === 'auto' || x === 'scroll') && e.scrollWidth > e.clientWidth + 1) out.push([e.className, e.scrollWidth, e.clientWidth]);
+    if ((x === 'auto' || x === 'scroll') && e.scrollWidth > e.clientWidth + 1) {
+      out.push([e.className, e.scrollWidth, e.clientWidth]);
+    }
   }
   return out;
 }"""
@@ -75,20 +81,28 @@ def text_of(pg: Any, selector: str) -> str:
 
 
 def wait_text(pg: Any, selector: str, expected: str, timeout_ms: int = LIVE_TIMEOUT_MS) -> None:
-    pg.wait_for_function("([sel, want]) => { const e = document.querySelector(sel); return e && e.textContent.trim() === want; }",
-                         arg=[selector, expected], timeout=timeout_ms)
+    pg.wait_for_function(
+        "([sel, want]) => { const e = document.querySelector(sel); "
+        "return e && e.textContent.trim() === want; }",
+        arg=[selector, expected],
+        timeout=timeout_ms,
+    )
 
 
 def province_value(p: Pipeline, kpi: str, grain: str, period: str) -> float:
-    rows = p.sql(f"SELECT value FROM kpi_latest WHERE kpi = '{kpi}' AND unit = '{SETTINGS.units.province.code}' "
-                 f"AND grain = '{grain}' AND period = '{period}'")
+    rows = p.sql(
+        f"SELECT value FROM kpi_latest WHERE kpi = '{kpi}' AND unit = '{SETTINGS.units.province.code}' "
+        f"AND grain = '{grain}' AND period = '{period}'"
+    )
     return rows[0]["value"] if rows else 0
 
 
 # -- a commune cut off: every known site of it out of service -----------------------------------
 def quiet_commune(p: Pipeline, exclude: set[str]) -> tuple[str, list[dict[str, Any]]]:
     """A commune with known sites, none of them out, and no open alert."""
-    rows = p.sql("SELECT commune, site_id, operator, out FROM telecom_sites WHERE known ORDER BY commune, site_id")
+    rows = p.sql(
+        "SELECT commune, site_id, operator, out FROM telecom_sites WHERE known ORDER BY commune, site_id"
+    )
     open_alerts = {r["subject"] for r in p.sql("SELECT subject FROM alerts WHERE cleared_at IS NULL")}
     by: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
@@ -101,8 +115,12 @@ def quiet_commune(p: Pipeline, exclude: set[str]) -> tuple[str, list[dict[str, A
 
 def set_alarms(p: Pipeline, tag: str, sites: list[dict[str, Any]], state: str) -> None:
     at = iso(local_now())
-    body = [alarm(f"{tag}-{s['site_id']}", s["site_id"], "site_down", "critical", state, at, operator=s["operator"])
-            for s in sites]
+    body = [
+        alarm(
+            f"{tag}-{s['site_id']}", s["site_id"], "site_down", "critical", state, at, operator=s["operator"]
+        )
+        for s in sites
+    ]
     code, answer = p.ingest("telecom", body)
     assert code == 200 and answer["accepted"] == len(body), answer
 
@@ -142,8 +160,15 @@ def test_an_ingested_record_shows_up_live(page: Any, pipeline: Pipeline) -> None
     page.on("request", lambda r: api_calls.append(r.url) if "/ops/api/" in r.url else None)
 
     unit = next(code for code, u in UNITS.items() if u.level == "commune")
-    dossier = rec(f"SCREEN-{int(time.time() * 1000)}", unit, 2, iso(now), iso(now - timedelta(minutes=1)),
-                  iso(now + timedelta(days=5)), channel=2)
+    dossier = rec(
+        f"SCREEN-{int(time.time() * 1000)}",
+        unit,
+        2,
+        iso(now),
+        iso(now - timedelta(minutes=1)),
+        iso(now + timedelta(days=5)),
+        channel=2,
+    )
     code, answer = pipeline.ingest("dvc", [dossier])
     assert code == 200 and answer["accepted"] == 1, answer
 
@@ -163,16 +188,21 @@ def test_a_commune_cut_off_appears_is_acknowledged_and_clears(page: Any, pipelin
     tag = f"screens-ack-{commune}-{int(time.time())}"
     set_alarms(pipeline, tag, sites, "raised")
     page.wait_for_selector(f'{tile}[data-state="cutoff"]', timeout=LIVE_TIMEOUT_MS)
-    page.wait_for_function("sel => document.querySelector(sel + ' .tile-since')", arg=tile, timeout=LIVE_TIMEOUT_MS)
+    page.wait_for_function(
+        "sel => document.querySelector(sel + ' .tile-since')", arg=tile, timeout=LIVE_TIMEOUT_MS
+    )
     text = text_of(page, tile)
     assert name in text and "MẤT LIÊN LẠC" in text, text
     assert f"Trạm ngừng: {len(sites)}/{len(sites)}" in text, text
-    assert re.search(r"Từ \d\d:\d\d \d\d/\d\d/\d{4}", text), text          # since when, dd/mm/yyyy
+    assert re.search(r"Từ \d\d:\d\d \d\d/\d\d/\d{4}", text), text  # since when, dd/mm/yyyy
     brands = {"viettel": "Viettel", "vnpt": "VNPT", "mobifone": "MobiFone"}
     assert any(brands.get(s["operator"], s["operator"]) in text for s in sites), text
     # not by colour alone: an icon, a text label and a pattern
-    look = page.evaluate("sel => { const e = document.querySelector(sel); return {icon: !!e.querySelector('svg use'),"
-                         " pattern: getComputedStyle(e).backgroundImage}; }", tile)
+    look = page.evaluate(
+        "sel => { const e = document.querySelector(sel); return {icon: !!e.querySelector('svg use'),"
+        " pattern: getComputedStyle(e).backgroundImage}; }",
+        tile,
+    )
     assert look["icon"] and "gradient" in look["pattern"], look
 
     # the alert: raised on the feed, acknowledged by a click, stored in DuckDB
@@ -184,14 +214,18 @@ def test_a_commune_cut_off_appears_is_acknowledged_and_clears(page: Any, pipelin
     page.click(f'{row} button[data-action="ack"]')
     page.wait_for_selector(f"{row} .acked", timeout=LIVE_TIMEOUT_MS)
     assert "Đã xác nhận: Nguyễn Thị Hoa" in text_of(page, f"{row} .acked")
-    stored = pipeline.sql(f"SELECT acknowledged_by FROM alerts WHERE rule = 'commune_cut_off' "
-                          f"AND subject = '{commune}' AND cleared_at IS NULL")
+    stored = pipeline.sql(
+        f"SELECT acknowledged_by FROM alerts WHERE rule = 'commune_cut_off' "
+        f"AND subject = '{commune}' AND cleared_at IS NULL"
+    )
     assert stored == [{"acknowledged_by": "Nguyễn Thị Hoa"}]
 
     # cleared: the alert closes on the feed and the tile returns to normal
     set_alarms(pipeline, tag, sites, "cleared")
-    page.wait_for_selector(f'li[data-rule="commune_cut_off"][data-subject="{commune}"][data-state="cleared"]',
-                           timeout=LIVE_TIMEOUT_MS)
+    page.wait_for_selector(
+        f'li[data-rule="commune_cut_off"][data-subject="{commune}"][data-state="cleared"]',
+        timeout=LIVE_TIMEOUT_MS,
+    )
     page.click('a[data-screen="communes"]')
     page.wait_for_selector(f'{tile}[data-state="normal"]', timeout=LIVE_TIMEOUT_MS)
     assert "Bình thường" in text_of(page, tile)
@@ -209,9 +243,13 @@ def _assert_one_language(texts: list[str], lang: str, people: set[str]) -> None:
             rest = t
             for n in names:
                 rest = rest.replace(n, "")
-            assert not re.search(r"[^\x00-\x7f–—·…×↑↓−]", rest), f"Vietnamese text on the English screen: {t!r}"
+            assert not re.search(r"[^\x00-\x7f–—·…×↑↓−]", rest), (
+                f"Vietnamese text on the English screen: {t!r}"
+            )
     else:
-        english = re.compile(r"\b(the|of|and|since|today|month|rate|open|cleared|sites|records|dossiers)\b", re.I)
+        english = re.compile(
+            r"\b(the|of|and|since|today|month|rate|open|cleared|sites|records|dossiers)\b", re.I
+        )
         leaked = [t for t in texts if english.search(t)]
         assert not leaked, f"English words on the Vietnamese screen: {leaked}"
 
@@ -227,8 +265,10 @@ def test_every_screen_in_both_languages(page: Any, pipeline: Pipeline, cut_off: 
     page.wait_for_selector(f'[data-commune="{commune}"][data-state="cutoff"]', timeout=LIVE_TIMEOUT_MS)
     month = local_now().strftime("%Y-%m")
     received_month = province_value(pipeline, "dvc.received", "month", month)
-    people = {r["acknowledged_by"] for r in pipeline.sql("SELECT DISTINCT acknowledged_by FROM alerts "
-                                                         "WHERE acknowledged_by IS NOT NULL")}
+    people = {
+        r["acknowledged_by"]
+        for r in pipeline.sql("SELECT DISTINCT acknowledged_by FROM alerts WHERE acknowledged_by IS NOT NULL")
+    }
     for screen in SCREENS:
         page.click(f'a[data-screen="{screen}"]')
         for lang in ("vi", "en"):
@@ -243,14 +283,19 @@ def test_every_screen_in_both_languages(page: Any, pipeline: Pipeline, cut_off: 
     page.wait_for_selector("body[data-ready=true]")
     assert page.evaluate("document.documentElement.lang") == "en"
     today = local_now().strftime("%d/%m/%Y")
-    wait_text(page, '[data-kpi="dvc.received"] [data-role=second]', f"This month: {fmt(received_month, 0, 'en')}")
+    wait_text(
+        page, '[data-kpi="dvc.received"] [data-role=second]', f"This month: {fmt(received_month, 0, 'en')}"
+    )
     assert today in text_of(page, "#clock")
     page.click('.lang-btn[data-lang="vi"]')
-    wait_text(page, '[data-kpi="dvc.received"] [data-role=second]', f"Tháng này: {fmt(received_month, 0, 'vi')}")
+    wait_text(
+        page, '[data-kpi="dvc.received"] [data-role=second]', f"Tháng này: {fmt(received_month, 0, 'vi')}"
+    )
     assert "Tổng quan" in text_of(page, "#nav")
     # no internet: everything came from the pipeline itself
-    assert requests and all(u.startswith(pipeline.url) or u.startswith("data:") for u in requests), \
-        [u for u in requests if not u.startswith(pipeline.url)]
+    assert requests and all(u.startswith((pipeline.url, "data:")) for u in requests), [
+        u for u in requests if not u.startswith(pipeline.url)
+    ]
 
 
 @pytest.mark.parametrize("size", [WALL, LAPTOP], ids=["1920x1080", "1366x768"])
@@ -266,7 +311,16 @@ def test_readable_on_a_wall_and_a_laptop(page: Any, size: dict[str, int]) -> Non
         assert not wide, f"{screen} scrolls sideways at {size}: {wide}"
     page.click('a[data-screen="overview"]')
     assert page.evaluate("() => document.fonts.check('700 16px \"Be Vietnam Pro\"', 'Tỷ lệ đúng hạn')")
-    assert page.evaluate("() => [...document.fonts].some(f => f.family.includes('Be Vietnam Pro') && f.status === 'loaded')")
-    value_px = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.card-value')).fontSize)")
-    label_px = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.card-title')).fontSize)")
-    assert value_px >= (36 if size == WALL else 24) and label_px >= (15 if size == WALL else 11), (value_px, label_px)
+    assert page.evaluate(
+        "() => [...document.fonts].some(f => f.family.includes('Be Vietnam Pro') && f.status === 'loaded')"
+    )
+    value_px = page.evaluate(
+        "() => parseFloat(getComputedStyle(document.querySelector('.card-value')).fontSize)"
+    )
+    label_px = page.evaluate(
+        "() => parseFloat(getComputedStyle(document.querySelector('.card-title')).fontSize)"
+    )
+    assert value_px >= (36 if size == WALL else 24) and label_px >= (15 if size == WALL else 11), (
+        value_px,
+        label_px,
+    )

@@ -16,7 +16,7 @@ Key = tuple[str, str, str, str]
 Row = tuple[Any, Any, Any]
 
 
-def L(day_time: str) -> str:   # noqa: N802 - local time in November 2026
+def L(day_time: str) -> str:
     return f"2026-{day_time}:00+07:00"
 
 

@@ -61,51 +61,120 @@ from typing import Any
 from tests.datasets.common import BIG, LIVE, A, B, C, D, Key, L, P, Row, S, T, drop
 
 
-def doc(doc_id: str, unit: str, direction: str, status: str, at: str, deadline: str | None = None,
-        electronic: bool = False, signed: bool = False, urgency: str = "normal", **extra: Any) -> dict[str, Any]:
-    r: dict[str, Any] = {"doc_id": doc_id, "unit": unit, "direction": direction, "status": status,
-                         "event_time": at, "deadline": deadline, "urgency": urgency, "electronic": electronic,
-                         "digitally_signed": signed}
+def doc(
+    doc_id: str,
+    unit: str,
+    direction: str,
+    status: str,
+    at: str,
+    deadline: str | None = None,
+    electronic: bool = False,
+    signed: bool = False,
+    urgency: str = "normal",
+    **extra: Any,
+) -> dict[str, Any]:
+    r: dict[str, Any] = {
+        "doc_id": doc_id,
+        "unit": unit,
+        "direction": direction,
+        "status": status,
+        "event_time": at,
+        "deadline": deadline,
+        "urgency": urgency,
+        "electronic": electronic,
+        "digitally_signed": signed,
+    }
     r.update(extra)
     return r
 
 
-E1 = [doc("E1", A, "outgoing", "registered", L("11-02T08:00"), electronic=True, signed=True),
-      doc("E1", A, "outgoing", "issued", L("11-03T09:00"), electronic=True, signed=True)]
-E1_RESENT = dict(E1[1], digitally_signed=False)                       # duplicate, other content
-E2_P1 = [doc("E2", A, "outgoing", "processing", L("11-04T08:00"), L("11-04T17:00")),
-         doc("E2", A, "outgoing", "issued", L("11-05T10:00"), L("11-04T17:00"))]
+E1 = [
+    doc("E1", A, "outgoing", "registered", L("11-02T08:00"), electronic=True, signed=True),
+    doc("E1", A, "outgoing", "issued", L("11-03T09:00"), electronic=True, signed=True),
+]
+E1_RESENT = dict(E1[1], digitally_signed=False)  # duplicate, other content
+E2_P1 = [
+    doc("E2", A, "outgoing", "processing", L("11-04T08:00"), L("11-04T17:00")),
+    doc("E2", A, "outgoing", "issued", L("11-05T10:00"), L("11-04T17:00")),
+]
 E2_P2 = [doc("E2", A, "outgoing", "issued", L("11-06T10:00"), L("11-04T17:00"), electronic=True, signed=True)]
-E3 = [doc("E3", S, "outgoing", "registered", "2026-10-31T16:45:00Z", electronic=True, signed=True),
-      doc("E3", S, "outgoing", "issued", "2026-10-31T17:15:00Z", electronic=True, signed=True)]
-E4 = [doc("E4", S, "incoming", "received", L("11-05T08:00"), L("11-10T17:00"), electronic=True, urgency="urgent"),
-      doc("E4", S, "incoming", "assigned", L("11-06T08:00"), L("11-10T17:00"), electronic=True, urgency="urgent")]
-E4_RESENT_UTC = dict(E4[0], event_time="2026-11-05T01:00:00Z")        # same instant: duplicate
-E5 = [doc("E5", S, "incoming", "completed", L("11-11T08:00"), L("11-12T17:00")),
-      doc("E5", S, "incoming", "received", L("11-08T08:00"), L("11-12T17:00"))]
-E6 = [doc("E6", B, "incoming", "received", L("11-09T08:00"), L("11-15T17:00")),
-      doc("E6", B, "incoming", "rejected", L("11-10T08:00"), L("11-15T17:00"))]
-E7 = [doc("E7", B, "incoming", "received", L("11-20T08:00"), "2026-12-15T17:00:00+07:00", electronic=True,
-          urgency="flash")]
+E3 = [
+    doc("E3", S, "outgoing", "registered", "2026-10-31T16:45:00Z", electronic=True, signed=True),
+    doc("E3", S, "outgoing", "issued", "2026-10-31T17:15:00Z", electronic=True, signed=True),
+]
+E4 = [
+    doc(
+        "E4", S, "incoming", "received", L("11-05T08:00"), L("11-10T17:00"), electronic=True, urgency="urgent"
+    ),
+    doc(
+        "E4", S, "incoming", "assigned", L("11-06T08:00"), L("11-10T17:00"), electronic=True, urgency="urgent"
+    ),
+]
+E4_RESENT_UTC = dict(E4[0], event_time="2026-11-05T01:00:00Z")  # same instant: duplicate
+E5 = [
+    doc("E5", S, "incoming", "completed", L("11-11T08:00"), L("11-12T17:00")),
+    doc("E5", S, "incoming", "received", L("11-08T08:00"), L("11-12T17:00")),
+]
+E6 = [
+    doc("E6", B, "incoming", "received", L("11-09T08:00"), L("11-15T17:00")),
+    doc("E6", B, "incoming", "rejected", L("11-10T08:00"), L("11-15T17:00")),
+]
+E7 = [
+    doc(
+        "E7",
+        B,
+        "incoming",
+        "received",
+        L("11-20T08:00"),
+        "2026-12-15T17:00:00+07:00",
+        electronic=True,
+        urgency="flash",
+    )
+]
 E8_P1 = [doc("E8", B, "incoming", "received", L("11-16T08:00"), "2026-12-31T17:00:00+07:00")]
 E8_P2 = [doc("E8", B, "incoming", "assigned", L("11-17T08:00"), L("11-18T17:00"), electronic=True)]
-E9 = [doc("E9", T, "incoming", "assigned", L("11-13T08:00"), L("11-14T17:00")),
-      doc("E9", A, "incoming", "received", L("11-12T08:00"), L("11-14T17:00"))]
-E10 = [doc("E10", S, "outgoing", "issued", "2026-09-20T10:00:00+07:00", signed=True),
-       doc("E10", S, "outgoing", "registered", "2026-09-19T08:00:00+07:00", signed=True)]
-E11 = [doc("E11", A, "incoming", "received", L("11-18T08:00"), L("11-19T17:00"), electronic=True),
-       doc("E11", A, "outgoing", "issued", L("11-20T09:00"), electronic=True, signed=False)]
-E12 = [doc("E12", C, "incoming", "received", L("11-03T08:00"), L("11-05T17:00"), electronic=True,
-           urgency="very_urgent"),
-       doc("E12", C, "incoming", "recalled", L("11-04T08:00"), L("11-05T17:00"), electronic=True,
-           urgency="very_urgent")]
+E9 = [
+    doc("E9", T, "incoming", "assigned", L("11-13T08:00"), L("11-14T17:00")),
+    doc("E9", A, "incoming", "received", L("11-12T08:00"), L("11-14T17:00")),
+]
+E10 = [
+    doc("E10", S, "outgoing", "issued", "2026-09-20T10:00:00+07:00", signed=True),
+    doc("E10", S, "outgoing", "registered", "2026-09-19T08:00:00+07:00", signed=True),
+]
+E11 = [
+    doc("E11", A, "incoming", "received", L("11-18T08:00"), L("11-19T17:00"), electronic=True),
+    doc("E11", A, "outgoing", "issued", L("11-20T09:00"), electronic=True, signed=False),
+]
+E12 = [
+    doc(
+        "E12",
+        C,
+        "incoming",
+        "received",
+        L("11-03T08:00"),
+        L("11-05T17:00"),
+        electronic=True,
+        urgency="very_urgent",
+    ),
+    doc(
+        "E12",
+        C,
+        "incoming",
+        "recalled",
+        L("11-04T08:00"),
+        L("11-05T17:00"),
+        electronic=True,
+        urgency="very_urgent",
+    ),
+]
 E13 = [doc("E13", C, "incoming", "processing", L("11-06T08:00"))]
 
-EOFFICE_PHASE1 = (E1 + [E1_RESENT] + E2_P1[::-1] + E3 + E4 + [E4_RESENT_UTC] + E5 + E6 + E7 + E8_P1 + E9 + E11
-                  + E12 + E13)
+EOFFICE_PHASE1 = (
+    E1 + [E1_RESENT] + E2_P1[::-1] + E3 + E4 + [E4_RESENT_UTC] + E5 + E6 + E7 + E8_P1 + E9 + E11 + E12 + E13
+)
 EOFFICE_PHASE2 = E2_P2 + E8_P2 + E10
-EOFFICE_DUPLICATES_PHASE1 = 2            # E1_RESENT, E4_RESENT_UTC
-EOFFICE_ACCEPTED_PHASE1 = 21             # 23 records - 2 duplicates
+EOFFICE_DUPLICATES_PHASE1 = 2  # E1_RESENT, E4_RESENT_UTC
+EOFFICE_ACCEPTED_PHASE1 = 21  # 23 records - 2 duplicates
 EOFFICE_ACCEPTED_PHASE2 = 4
 
 _ed = doc("BAD-E", A, "incoming", "received", L("11-10T08:00"), L("11-12T17:00"))
@@ -114,24 +183,27 @@ EOFFICE_BAD: list[tuple[Any, str]] = [
     ('{"doc_id": "BAD-E2", ', "unparseable"),
     ('"a JSON string, not a record"', "unparseable"),
     ({**_ed, "signer_id_number": "001203004567"}, "personal_id"),
-    ({**_ed, "attachments": [{"owner": {"cccd": 791203004567}}]}, "personal_id"),   # a 12-digit integer, nested
-    ({**_ed, "doc_id": None, "signer": "001203004567"}, "personal_id"),               # personal_id beats missing_field
+    (
+        {**_ed, "attachments": [{"owner": {"cccd": 791203004567}}]},
+        "personal_id",
+    ),  # a 12-digit integer, nested
+    ({**_ed, "doc_id": None, "signer": "001203004567"}, "personal_id"),  # personal_id beats missing_field
     ({**_ed, "doc_id": ""}, "missing_field:doc_id"),
     (drop(_ed, "unit"), "missing_field:unit"),
     ({**_ed, "direction": None}, "missing_field:direction"),
     (drop(_ed, "status"), "missing_field:status"),
     (drop(_ed, "event_time"), "missing_field:event_time"),
     ({**_ed, "doc_id": 1001}, "bad_type:doc_id"),
-    ({**_ed, "event_time": "2026-11-10T08:00:00"}, "bad_type:event_time"),          # no offset
+    ({**_ed, "event_time": "2026-11-10T08:00:00"}, "bad_type:event_time"),  # no offset
     ({**_ed, "deadline": "2026-11-12"}, "bad_type:deadline"),
     ({**_ed, "electronic": "true"}, "bad_type:electronic"),
     ({**_ed, "digitally_signed": 1}, "bad_type:digitally_signed"),
     ({**_ed, "direction": "sideways"}, "bad_enum:direction"),
     ({**_ed, "status": "archived"}, "bad_enum:status"),
     ({**_ed, "urgency": "low"}, "bad_enum:urgency"),
-    ({**_ed, "unit": "12"}, "unknown_unit:12"),                 # the province itself does not hold documents
-    ({**_ed, "unit": "12.STTTT"}, "unknown_unit:12.STTTT"),     # a dissolved department
-    ({**_ed, "unit": "03391"}, "unknown_unit:03391"),           # not a commune of the province
+    ({**_ed, "unit": "12"}, "unknown_unit:12"),  # the province itself does not hold documents
+    ({**_ed, "unit": "12.STTTT"}, "unknown_unit:12.STTTT"),  # a dissolved department
+    ({**_ed, "unit": "03391"}, "unknown_unit:03391"),  # not a commune of the province
     ({**_ed, "event_time": "2030-01-01T00:00:00+07:00"}, "future_time"),
     # several problems: the first category in the contract's order wins
     ({**_ed, "direction": "sideways", "event_time": "2026-11-10T08:00"}, "bad_type:event_time"),
@@ -152,8 +224,10 @@ EOFFICE_EXPECTED_PHASE1: dict[Key, Row] = {
     ("eoffice.overdue_open", B, *LIVE): (0, None, None),
     ("eoffice.overdue_open", P, *LIVE): (2, None, None),
 }
-EOFFICE_ABSENT_PHASE1: list[Key] = [("eoffice.issued", S, "month", "2026-09"),
-                                    ("eoffice.electronic_share", S, "quarter", "2026-Q3")]
+EOFFICE_ABSENT_PHASE1: list[Key] = [
+    ("eoffice.issued", S, "month", "2026-09"),
+    ("eoffice.electronic_share", S, "quarter", "2026-Q3"),
+]
 
 EOFFICE_EXPECTED: dict[Key, Row] = {
     # commune A: issued E1 E2 E11, first seen E1 E2 E11
@@ -216,8 +290,8 @@ EOFFICE_EXPECTED: dict[Key, Row] = {
     ("eoffice.overdue_open", P, *LIVE): (3, None, None),
 }
 EOFFICE_ABSENT: list[Key] = [
-    ("eoffice.issued", A, "day", "2026-11-06"),            # E2's second issued record
-    ("eoffice.issued", S, "month", "2026-10"),             # E3 registered in October, issued in November
+    ("eoffice.issued", A, "day", "2026-11-06"),  # E2's second issued record
+    ("eoffice.issued", S, "month", "2026-10"),  # E3 registered in October, issued in November
     ("eoffice.issued", S, "day", "2026-10-31"),
     ("eoffice.electronic_share", S, "day", "2026-11-01"),  # E3 first seen on 31 October (local)
     ("eoffice.issued", B, "month", "2026-11"),

@@ -30,7 +30,8 @@ Verifications (result, latency_ms):
     sent twice: the second is a duplicate (the same hash).
   C 11-14: pv08 ok 250.5.   Phase 2: A 2026-09-05: pv09 ok 80.
   population.verify_success_rate (ok / all, error in the denominator) and
-  population.verify_latency_p95_ms (linear interpolation: h = (n - 1) * 0.95, v[lo] + frac * (v[lo+1] - v[lo])):
+  population.verify_latency_p95_ms (linear interpolation: h = (n - 1) * 0.95,
+  v[lo] + frac * (v[lo+1] - v[lo])):
     A Nov: 3/5 = 0.6; [100, 200, 300, 400, 1000], h = 3.8: 400 + 0.8 * 600 = 880.
     A day 11-10: 2/3; [100, 200, 300], h = 1.9: 200 + 0.9 * 100 = 290.
     A day 11-11: 1/2; [400, 1000], h = 0.95: 400 + 0.95 * 600 = 970.
@@ -43,13 +44,14 @@ Verifications (result, latency_ms):
       h = 7.6: 400 + 0.6 * 600 = 760.
     No verification in October (pv06 is November local): no P Oct row.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from tests.datasets.common import BIG, A, B, C, D, Key, L, P, Row, S, drop
 
-RAW_CITIZEN = "038095001234"    # raw personal ids sent in the pseudonymised fields: hashed, accepted
+RAW_CITIZEN = "038095001234"  # raw personal ids sent in the pseudonymised fields: hashed, accepted
 RAW_EVENT = "079203001234"
 RAW_EVENT_BAD = "079203009999"  # in the event_id of a record dead-lettered for another reason
 RAW_IDS_POPULATION = [RAW_CITIZEN, RAW_EVENT, RAW_EVENT_BAD, "034187002345", "012345678901", "380950012345"]
@@ -61,11 +63,15 @@ def pop(event_id: str, kind: str, commune: str, at: str, **extra: Any) -> dict[s
     return r
 
 
-def act(event_id: str, commune: str, at: str, citizen: str, level: int = 2, kind: str = "eid_activated") -> dict[str, Any]:
+def act(
+    event_id: str, commune: str, at: str, citizen: str, level: int = 2, kind: str = "eid_activated"
+) -> dict[str, Any]:
     return pop(event_id, kind, commune, at, level=level, citizen_ref=citizen)
 
 
-def ver(event_id: str, commune: str, at: str, result: str, latency: float, requester: str = "dvc-portal") -> dict[str, Any]:
+def ver(
+    event_id: str, commune: str, at: str, result: str, latency: float, requester: str = "dvc-portal"
+) -> dict[str, Any]:
     return pop(event_id, "verification", commune, at, result=result, latency_ms=latency, requester=requester)
 
 
@@ -82,7 +88,7 @@ POP_ACTIVATIONS_P1 = [
     act("pa10", C, "2026-10-31T17:00:00Z", "c-06"),
     pop("pa11", "record_corrected", A, L("11-07T09:00"), citizen_ref="c-02"),
 ]
-POP_PA03_RESENT = dict(POP_ACTIVATIONS_P1[2], commune=B)   # duplicate (same event_id), other commune
+POP_PA03_RESENT = dict(POP_ACTIVATIONS_P1[2], commune=B)  # duplicate (same event_id), other commune
 POP_VERIFICATIONS_P1 = [
     ver("pv01", A, L("11-10T09:00"), "ok", 100),
     ver("pv02", A, L("11-10T10:00"), "ok", 200),
@@ -93,13 +99,19 @@ POP_VERIFICATIONS_P1 = [
     ver(RAW_EVENT, B, L("11-12T09:00"), "not_found", 150),
     ver("pv08", C, L("11-14T09:00"), "ok", 250.5),
 ]
-POP_PHASE1 = (POP_ACTIVATIONS_P1 + [POP_PA03_RESENT] + POP_VERIFICATIONS_P1
-              + [ver(RAW_EVENT, B, L("11-12T09:00"), "not_found", 150)])
-POP_PHASE2 = [act("pa12", A, "2026-10-10T09:00:00+07:00", "c-02"),
-              act("pa13", A, "2026-08-15T09:00:00+07:00", "c-07"),
-              ver("pv09", A, "2026-09-05T09:00:00+07:00", "ok", 80)]
-POP_DUPLICATES_PHASE1 = 2                # pa03 re-sent, the raw-id verification re-sent
-POP_ACCEPTED_PHASE1 = 19                 # 11 + 8
+POP_PHASE1 = (
+    POP_ACTIVATIONS_P1
+    + [POP_PA03_RESENT]
+    + POP_VERIFICATIONS_P1
+    + [ver(RAW_EVENT, B, L("11-12T09:00"), "not_found", 150)]
+)
+POP_PHASE2 = [
+    act("pa12", A, "2026-10-10T09:00:00+07:00", "c-02"),
+    act("pa13", A, "2026-08-15T09:00:00+07:00", "c-07"),
+    ver("pv09", A, "2026-09-05T09:00:00+07:00", "ok", 80),
+]
+POP_DUPLICATES_PHASE1 = 2  # pa03 re-sent, the raw-id verification re-sent
+POP_ACCEPTED_PHASE1 = 19  # 11 + 8
 POP_ACCEPTED_PHASE2 = 3
 
 _pa = act("BAD-PA", A, L("11-10T08:00"), "c-99")
@@ -107,9 +119,9 @@ _pv = ver("BAD-PV", A, L("11-10T08:00"), "ok", 120)
 POP_BAD: list[tuple[Any, str]] = [
     ({**_pv, "note": BIG}, "too_large"),
     ('{"event_id": "BAD-P2", "kind": ', "unparseable"),
-    ({**_pv, "requester": "034187002345"}, "personal_id"),      # not a pseudonymised field: rejected
-    ({**_pv, "commune": "012345678901"}, "personal_id"),        # personal_id beats unknown_unit
-    ({**_pa, "meta": {"so_dinh_danh": 380950012345}}, "personal_id"),   # a 12-digit integer, nested
+    ({**_pv, "requester": "034187002345"}, "personal_id"),  # not a pseudonymised field: rejected
+    ({**_pv, "commune": "012345678901"}, "personal_id"),  # personal_id beats unknown_unit
+    ({**_pa, "meta": {"so_dinh_danh": 380950012345}}, "personal_id"),  # a 12-digit integer, nested
     ({**_pv, "event_id": None}, "missing_field:event_id"),
     (drop(_pv, "kind"), "missing_field:kind"),
     (drop(_pv, "commune"), "missing_field:commune"),
@@ -130,7 +142,7 @@ POP_BAD: list[tuple[Any, str]] = [
     ({**_pa, "level": 3}, "bad_enum:level"),
     ({**_pv, "result": "timeout"}, "bad_enum:result"),
     ({**_pv, "latency_ms": -5}, "bad_enum:latency_ms"),
-    ({**_pv, "commune": S}, f"unknown_unit:{S}"),               # an agency is not a commune
+    ({**_pv, "commune": S}, f"unknown_unit:{S}"),  # an agency is not a commune
     ({**_pv, "commune": P}, f"unknown_unit:{P}"),
     ({**_pv, "commune": "03391"}, "unknown_unit:03391"),
     ({**_pv, "event_time": "2030-01-01T00:00:00+07:00"}, "future_time"),
@@ -150,9 +162,11 @@ POP_EXPECTED_PHASE1: dict[Key, Row] = {
     ("population.verify_success_rate", P, "year", "2026"): (5 / 8, 5, 8),
     ("population.verify_latency_p95_ms", P, "year", "2026"): (790.0, None, None),
 }
-POP_ABSENT_PHASE1: list[Key] = [("population.eid_activations", A, "month", "2026-10"),
-                                ("population.eid_activations", A, "quarter", "2026-Q3"),
-                                ("population.verify_success_rate", P, "quarter", "2026-Q3")]
+POP_ABSENT_PHASE1: list[Key] = [
+    ("population.eid_activations", A, "month", "2026-10"),
+    ("population.eid_activations", A, "quarter", "2026-Q3"),
+    ("population.verify_success_rate", P, "quarter", "2026-Q3"),
+]
 
 POP_EXPECTED: dict[Key, Row] = {
     # activations
@@ -205,12 +219,12 @@ POP_EXPECTED: dict[Key, Row] = {
     ("population.verify_latency_p95_ms", P, "year", "2026"): (760.0, None, None),
 }
 POP_ABSENT: list[Key] = [
-    ("population.eid_activations", A, "day", "2026-11-06"),     # level 1
-    ("population.eid_activations", A, "day", "2026-11-02"),     # an application, not an activation
-    ("population.eid_activations", A, "day", "2026-11-07"),     # a correction
-    ("population.eid_activations", B, "day", "2026-11-04"),     # pa03's re-sent copy lost
+    ("population.eid_activations", A, "day", "2026-11-06"),  # level 1
+    ("population.eid_activations", A, "day", "2026-11-02"),  # an application, not an activation
+    ("population.eid_activations", A, "day", "2026-11-07"),  # a correction
+    ("population.eid_activations", B, "day", "2026-11-04"),  # pa03's re-sent copy lost
     ("population.eid_activations", D, "month", "2026-11"),
-    ("population.eid_activations", S, "month", "2026-11"),      # agencies: no population KPIs
+    ("population.eid_activations", S, "month", "2026-11"),  # agencies: no population KPIs
     ("population.verify_success_rate", B, "month", "2026-10"),  # pv06 is 1 November local
     ("population.verify_latency_p95_ms", B, "month", "2026-10"),
     ("population.verify_success_rate", P, "month", "2026-10"),

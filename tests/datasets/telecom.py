@@ -171,21 +171,30 @@ TEL_BAD: list[tuple[Any, str]] = [
 TEL_STEPS: list[tuple[dict[str, Any], int, int, int]] = [
     (alarm("a1", "T1", "site_down", "critical", "raised", L("11-21T08:00")), 1, 0, 3),
     (alarm("a2", "T2", "cell_outage", "major", "raised", L("11-21T08:05")), 2, 0, 4),
-    (alarm("a3", "T3", "transmission_down", "critical", "raised", L("11-21T08:10"), operator="vnpt"), 3, 1, 5),
+    (
+        alarm("a3", "T3", "transmission_down", "critical", "raised", L("11-21T08:10"), operator="vnpt"),
+        3,
+        1,
+        5,
+    ),
     (alarm("a2", "T2", "cell_outage", "major", "cleared", L("11-21T09:00")), 2, 0, 4),
 ]
 
 
-def tel_live(a_out: int, a_cut: int, b_out: int, b_cut: int, c_out: int, c_cut: int, p_out: int) -> dict[Key, Row]:
-    return {("telecom.sites_out", A, *LIVE): (a_out, None, None),
-            ("telecom.commune_cut_off", A, *LIVE): (a_cut, None, None),
-            ("telecom.sites_out", B, *LIVE): (b_out, None, None),
-            ("telecom.commune_cut_off", B, *LIVE): (b_cut, None, None),
-            ("telecom.sites_out", C, *LIVE): (c_out, None, None),
-            ("telecom.commune_cut_off", C, *LIVE): (c_cut, None, None),
-            ("telecom.sites_out", D, *LIVE): (0, None, None),
-            ("telecom.commune_cut_off", D, *LIVE): (0, None, None),
-            ("telecom.sites_out", P, *LIVE): (p_out, None, None)}
+def tel_live(
+    a_out: int, a_cut: int, b_out: int, b_cut: int, c_out: int, c_cut: int, p_out: int
+) -> dict[Key, Row]:
+    return {
+        ("telecom.sites_out", A, *LIVE): (a_out, None, None),
+        ("telecom.commune_cut_off", A, *LIVE): (a_cut, None, None),
+        ("telecom.sites_out", B, *LIVE): (b_out, None, None),
+        ("telecom.commune_cut_off", B, *LIVE): (b_cut, None, None),
+        ("telecom.sites_out", C, *LIVE): (c_out, None, None),
+        ("telecom.commune_cut_off", C, *LIVE): (c_cut, None, None),
+        ("telecom.sites_out", D, *LIVE): (0, None, None),
+        ("telecom.commune_cut_off", D, *LIVE): (0, None, None),
+        ("telecom.sites_out", P, *LIVE): (p_out, None, None),
+    }
 
 
 TEL_EXPECTED_PHASE1: dict[Key, Row] = {
@@ -200,8 +209,10 @@ TEL_EXPECTED_PHASE1: dict[Key, Row] = {
     ("telecom.availability", P, "quarter", "2026-Q4"): (0.851, None, None),
     ("telecom.availability", P, "year", "2026"): (0.851, None, None),
 }
-TEL_ABSENT_PHASE1: list[Key] = [("telecom.availability", B, "day", "2026-11-20"),   # T5 not known yet
-                                ("telecom.availability", C, "quarter", "2026-Q3")]
+TEL_ABSENT_PHASE1: list[Key] = [
+    ("telecom.availability", B, "day", "2026-11-20"),  # T5 not known yet
+    ("telecom.availability", C, "quarter", "2026-Q3"),
+]
 
 TEL_EXPECTED_PHASE2: dict[Key, Row] = {
     **tel_live(0, 0, 1, 0, 1, 1, 2),
@@ -209,7 +220,7 @@ TEL_EXPECTED_PHASE2: dict[Key, Row] = {
     ("telecom.availability", B, "day", "2026-11-20"): (0.5, None, None),
 }
 
-TEL_EXPECTED: dict[Key, Row] = {   # after phase 2 and every step
+TEL_EXPECTED: dict[Key, Row] = {  # after phase 2 and every step
     **tel_live(2, 0, 1, 0, 1, 1, 4),
     ("telecom.availability", A, "month", "2026-11"): (285.5 / 3 / 100, None, None),
     ("telecom.availability", A, "day", "2026-11-20"): (285.5 / 3 / 100, None, None),
@@ -231,12 +242,12 @@ TEL_EXPECTED: dict[Key, Row] = {   # after phase 2 and every step
     ("telecom.availability", P, "year", "2026"): (574.5 / 7 / 100, None, None),
 }
 TEL_ABSENT: list[Key] = [
-    ("telecom.commune_cut_off", P, *LIVE),                    # communes only
+    ("telecom.commune_cut_off", P, *LIVE),  # communes only
     ("telecom.availability", C, "month", "2026-11"),
     ("telecom.availability", A, "month", "2026-10"),
     ("telecom.availability", D, "month", "2026-11"),
-    ("telecom.availability", B, "day", "2026-11-19"),         # T9's counter: never known
+    ("telecom.availability", B, "day", "2026-11-19"),  # T9's counter: never known
     ("telecom.availability", P, "day", "2026-11-19"),
-    ("telecom.availability", S, "month", "2026-11"),          # agencies: no telecom KPIs
+    ("telecom.availability", S, "month", "2026-11"),  # agencies: no telecom KPIs
     ("telecom.sites_out", S, *LIVE),
 ]

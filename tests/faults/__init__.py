@@ -1,1 +1,2 @@
-"""Fault and property tests of issue 7: nothing lost, nothing counted twice, nobody let in (see conftest.py)."""
+"""Fault and property tests of issue 7: nothing lost, nothing counted twice, nobody let in
+(see conftest.py)."""

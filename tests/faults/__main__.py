@@ -28,14 +28,20 @@ def main(argv: list[str]) -> int:
         entries = [orjson.loads(line) for line in ledger.read_bytes().splitlines()] if ledger.exists() else []
     from tests.faults.summary import render, verdict
     minutes = (time.monotonic() - started) / 60
-    print(f"\n=== make test-faults: summary (seed {seed}, {minutes:.1f} min; rerun with IOC_FAULTS_SEED={seed}) ===")
+    print(
+        f"\n=== make test-faults: summary (seed {seed}, {minutes:.1f} min; "
+        f"rerun with IOC_FAULTS_SEED={seed}) ==="
+    )
     problems = verdict(entries)
     if not entries:
         print("no trial ran")
     else:
         print(render(entries))
-        print("\n".join(["PROBLEMS:", *problems]) if problems else
-              "every trial ended with the undisturbed KPIs; every record sent was accounted")
+        print(
+            "\n".join(["PROBLEMS:", *problems])
+            if problems
+            else "every trial ended with the undisturbed KPIs; every record sent was accounted"
+        )
     return int(code) or (1 if problems or not entries else 0)
 
 

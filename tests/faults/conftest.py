@@ -10,8 +10,9 @@ final KPIs differed from the undisturbed run, and per source the records sent an
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 import pytest
@@ -87,9 +88,13 @@ def per_source(answers: Any, out: Outcome | None, status_total: dict[str, dict[s
     table = {}
     for s in SOURCES:
         status = (status_total or (out.status_sources if out else {})).get(s, {})
-        table[s] = {"sent": answers.sent[s], "accepted": answers.accepted[s], "duplicate": answers.duplicate[s],
-                    "dead_lettered": answers.dead_lettered[s],
-                    "status_accounted": sum(status.get(k, 0) for k in ("accepted", "duplicate", "dead_lettered"))}
+        table[s] = {
+            "sent": answers.sent[s],
+            "accepted": answers.accepted[s],
+            "duplicate": answers.duplicate[s],
+            "dead_lettered": answers.dead_lettered[s],
+            "status_accounted": sum(status.get(k, 0) for k in ("accepted", "duplicate", "dead_lettered")),
+        }
     return table
 
 
@@ -101,5 +106,6 @@ def baselines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Baselines]:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if LEDGER.entries and LEDGER.path is None:
         from tests.faults.summary import render
+
         terminalreporter.section("fault trials")
         terminalreporter.write_line(render(LEDGER.entries))

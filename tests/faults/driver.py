@@ -15,8 +15,9 @@ import threading
 import time
 import urllib.error
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from ioc.client import PipelineUnavailable
 from simulator.sender import post_ndjson
@@ -51,7 +52,7 @@ class Answers:
     def accounted(self, source: str) -> int:
         return self.accepted[source] + self.duplicate[source] + self.dead_lettered[source]
 
-    def merge(self, other: "Answers") -> None:
+    def merge(self, other: Answers) -> None:
         for name in ("sent", "accepted", "duplicate", "dead_lettered", "codes"):
             getattr(self, name).update(getattr(other, name))
         for source, reasons in other.reasons.items():
@@ -114,7 +115,7 @@ class Feeder:
             time.sleep(min(float(retry_after or 1), 5.0))
 
     # -- in the background, so that faults can land mid-stream ------------------------------
-    def start(self) -> "Feeder":
+    def start(self) -> Feeder:
         def target() -> None:
             try:
                 self.run()
@@ -196,18 +197,20 @@ def wait_idle_unbroken(pipeline: Pipeline, timeout_s: float = 1800) -> None:
         code, answer = call(f"{pipeline.url}/barrier/{barrier}")
         if code == 200 and answer.get("complete"):
             return
-        assert time.monotonic() < deadline, f"DuckDB did not reflect every accepted record within {timeout_s} s"
+        assert time.monotonic() < deadline, \
+            f"DuckDB did not reflect every accepted record within {timeout_s} s"
         time.sleep(0.5)
 
 
 # -- what a run left behind -----------------------------------------------------------------------
 
+
 @dataclass
 class Outcome:
     kpis: dict[Key, Row]
-    raw: dict[str, int]               # rows of raw_<source>
-    raw_distinct: dict[str, int]      # distinct ids of raw_<source>
-    dead_letters: dict[str, int]      # rows of dead_letters per source
+    raw: dict[str, int]  # rows of raw_<source>
+    raw_distinct: dict[str, int]  # distinct ids of raw_<source>
+    dead_letters: dict[str, int]  # rows of dead_letters per source
     dead_letter_reasons: dict[str, Counter[str]]
     status_sources: dict[str, dict[str, Any]]
     workers: list[dict[str, Any]]
@@ -216,8 +219,15 @@ class Outcome:
 
 def outcome(pipeline: Pipeline) -> Outcome:
     rows = pipeline.sql(f"SELECT {KPI_COLUMNS} FROM kpi_latest")
-    kpis = {(r["kpi"], r["unit"], r["grain"], r["period"]): (r["unit_level"], r["value"], r["numerator"],
-                                                              r["denominator"]) for r in rows}
+    kpis = {
+        (r["kpi"], r["unit"], r["grain"], r["period"]): (
+            r["unit_level"],
+            r["value"],
+            r["numerator"],
+            r["denominator"],
+        )
+        for r in rows
+    }
     assert len(kpis) == len(rows), "kpi_latest has two rows for one (kpi, unit, grain, period)"
     raw, distinct = {}, {}
     for s in SOURCES:
@@ -229,16 +239,27 @@ def outcome(pipeline: Pipeline) -> Outcome:
         dead[r["source"]] += r["n"]
         reasons.setdefault(r["source"], Counter())[r["reason"]] += r["n"]
     status = pipeline.status()
-    return Outcome(kpis, raw, distinct, {s: dead.get(s, 0) for s in SOURCES}, reasons, status["sources"],
-                   status["workers"], status["sink"])
+    return Outcome(
+        kpis,
+        raw,
+        distinct,
+        {s: dead.get(s, 0) for s in SOURCES},
+        reasons,
+        status["sources"],
+        status["workers"],
+        status["sink"],
+    )
 
 
 def kpi_differences(expected: dict[Key, Row], actual: dict[Key, Row], limit: int = 25) -> list[str]:
     """Every (kpi, unit, grain, period) missing, extra or with another value (rel. tolerance 1e-9)."""
     out = [f"missing {k}: expected {expected[k]}" for k in sorted(expected.keys() - actual.keys())]
     out += [f"extra {k}: {actual[k]}" for k in sorted(actual.keys() - expected.keys())]
-    out += [f"{k}: expected {expected[k]}, got {actual[k]}" for k in sorted(expected.keys() & actual.keys())
-            if not all(close(a, b) for a, b in zip(expected[k], actual[k]))]
+    out += [
+        f"{k}: expected {expected[k]}, got {actual[k]}"
+        for k in sorted(expected.keys() & actual.keys())
+        if not all(close(a, b) for a, b in zip(expected[k], actual[k]))
+    ]
     return out[:limit] + ([f"... {len(out) - limit} more"] if len(out) > limit else [])
 
 

@@ -39,9 +39,14 @@ def _members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def strict_json(data: bytes) -> Any:
     """RFC 8259 JSON, strictly: UTF-8 only, no NaN/Infinity, no number beyond a double, no lone surrogate
     (a duplicated key keeps its last value, as orjson does)."""
-    value = json.loads(data.decode("utf-8"), parse_constant=_not_json, parse_float=_finite, parse_int=_finite_int,
-                       object_pairs_hook=_members)
-    json.dumps(value, ensure_ascii=False).encode("utf-8")   # lone surrogates raise here
+    value = json.loads(
+        data.decode("utf-8"),
+        parse_constant=_not_json,
+        parse_float=_finite,
+        parse_int=_finite_int,
+        object_pairs_hook=_members,
+    )
+    json.dumps(value, ensure_ascii=False).encode("utf-8")  # lone surrogates raise here
     return value
 
 
@@ -60,7 +65,7 @@ def framed_elements(body: bytes) -> int | None:
         if c in pairs:
             if not stack or stack.pop() != pairs[c]:
                 return None
-            if not stack:   # the array's own closing bracket
+            if not stack:  # the array's own closing bracket
                 return None if i != len(body) - 1 or (blank and count) else count + (not blank)
         elif c == ord(",") and len(stack) == 1:
             if blank:

@@ -3,20 +3,23 @@ broker, every DuckDB table and view, every log, `/metrics` (gateway and sink) an
 
 A personal id (contract 2.3 and 7) is a JSON string of exactly 12 digits or a 12-digit JSON integer.
 Where there is JSON (records, dead letters whose record parses, KPI messages, DuckDB cells) it is
-looked for structurally (not in the internal partial-sum topics, whose fixed-point sums are numbers). Text that is not JSON (an unparseable record kept in a dead letter, logs,
-metrics) must not hold a run of exactly 12 digits (digit-bounded in dead letters, which mask those;
+looked for structurally (not in the internal partial-sum topics, whose fixed-point sums are numbers).
+Text that is not JSON (an unparseable record kept in a dead letter, logs, metrics) must not hold a run
+of exactly 12 digits (digit-bounded in dead letters, which mask those;
 delimited by anything but letters, digits, `.`, `_` and `-` in logs and metrics, where hex ids and
 decimals are common). Separately, no planted id (every id the test put on the wire) may appear
 anywhere as a digit-bounded run, and no secret (ingest tokens, pseudonym key) at all.
 """
+
 from __future__ import annotations
 
 import json
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import duckdb
 import orjson
@@ -24,7 +27,7 @@ import orjson
 from tests.harness import Pipeline, run_async
 from tests.personal_ids import DIGIT_BOUNDED, has_personal_id, is_personal_id
 
-RECORD_TOPICS = ("ioc.raw.", "ioc.dlq.", "ioc.kpi.", "ioc.alerts")   # where records and KPI messages go
+RECORD_TOPICS = ("ioc.raw.", "ioc.dlq.", "ioc.kpi.", "ioc.alerts")  # where records and KPI messages go
 TEXT_DELIMITED = re.compile(rb"(?<![0-9A-Za-z._-])[0-9]{12}(?![0-9A-Za-z._-])")
 
 
@@ -75,16 +78,24 @@ class Findings:
 def scan_topics(pipeline: Pipeline, findings: Findings) -> int:
     """Every message of every topic the broker holds, from offset 0; returns how many were read."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
+
     broker = pipeline.status()["broker"]["address"]
 
     async def scan() -> int:
-        consumer = AIOKafkaConsumer(bootstrap_servers=broker, group_id=None, enable_auto_commit=False,
-                                    fetch_max_wait_ms=50, max_partition_fetch_bytes=32 << 20)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=broker,
+            group_id=None,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=50,
+            max_partition_fetch_bytes=32 << 20,
+        )
         await consumer.start()
         read = 0
         try:
             names = [t for t in await consumer.topics() if not t.startswith("__")]
-            tps = [TopicPartition(t, p) for t in names for p in sorted(consumer.partitions_for_topic(t) or [])]
+            tps = [
+                TopicPartition(t, p) for t in names for p in sorted(consumer.partitions_for_topic(t) or [])
+            ]
             consumer.assign(tps)
             await consumer.seek_to_beginning(*tps)
             ends = await consumer.end_offsets(tps)
@@ -96,15 +107,21 @@ def scan_topics(pipeline: Pipeline, findings: Findings) -> int:
                     for r in records:
                         read += 1
                         where = f"topic {tp.topic}[{tp.partition}]@{r.offset}"
-                        findings.bytes_(where, (r.key or b"") + b"\0" + (r.value or b"") + b"\0" +
-                                        b"\0".join(v for _, v in r.headers or []))
+                        findings.bytes_(
+                            where,
+                            (r.key or b"")
+                            + b"\0"
+                            + (r.value or b"")
+                            + b"\0"
+                            + b"\0".join(v for _, v in r.headers or []),
+                        )
                         if r.key and is_personal_id(r.key.decode(errors="replace")):
                             findings.add(where, "the key is a personal id")
                         for name, v in r.headers or []:
                             if is_personal_id(v.decode(errors="replace")):
                                 findings.add(where, f"header {name} is a personal id")
                         if not tp.topic.startswith(RECORD_TOPICS):
-                            continue   # internal partial sums are fixed-point numbers, not records
+                            continue  # internal partial sums are fixed-point numbers, not records
                         value = parse(r.value) if r.value else None
                         if isinstance(value, dict) and "record" in value and ".dlq." in tp.topic:
                             findings.json_or_text(where, value["record"])
@@ -155,14 +172,17 @@ def scan_text_files(paths: Iterable[Path], findings: Findings) -> None:
 
 
 def scan_http(pipeline: Pipeline, findings: Findings) -> None:
-    pages = {"/metrics": f"{pipeline.url}/metrics", "/status": f"{pipeline.url}/status",
-             "sink /metrics": f"http://127.0.0.1:{pipeline.query_port}/metrics"}
+    pages = {
+        "/metrics": f"{pipeline.url}/metrics",
+        "/status": f"{pipeline.url}/status",
+        "sink /metrics": f"http://127.0.0.1:{pipeline.query_port}/metrics",
+    }
     for name, url in pages.items():
         try:
             body = urllib.request.urlopen(url, timeout=60).read()
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
-                continue   # the sink may not serve metrics
+                continue  # the sink may not serve metrics
             raise
         findings.bytes_(name, body, TEXT_DELIMITED)
 

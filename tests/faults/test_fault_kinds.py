@@ -30,8 +30,9 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -65,13 +66,31 @@ def trials(quick: int, full: int) -> list[Any]:
 class Fault:
     """What a fault function hands back: the answers, and the restarts each child should show."""
 
-    def __init__(self, answers: Answers, restarts: dict[str, int], status_before: dict[str, Any] | None = None,
-                 note: str = "") -> None:
-        self.answers, self.restarts, self.status_before, self.note = answers, restarts, status_before or {}, note
+    def __init__(
+        self,
+        answers: Answers,
+        restarts: dict[str, int],
+        status_before: dict[str, Any] | None = None,
+        note: str = "",
+    ) -> None:
+        self.answers, self.restarts, self.status_before, self.note = (
+            answers,
+            restarts,
+            status_before or {},
+            note,
+        )
 
 
-def run_trial(kind: str, scale: str, trial: int, tmp_path: Path, baselines: Baselines, ledger: Ledger,
-              fault: Callable[[Pipeline, Workload, random.Random], Fault], workers: int | None = None) -> None:
+def run_trial(
+    kind: str,
+    scale: str,
+    trial: int,
+    tmp_path: Path,
+    baselines: Baselines,
+    ledger: Ledger,
+    fault: Callable[[Pipeline, Workload, random.Random], Fault],
+    workers: int | None = None,
+) -> None:
     base, base_answers = baselines.get(scale)
     wl = workload(scale)
     seed = f"{BASE_SEED}:{kind}:{scale}:{trial}"
@@ -92,33 +111,55 @@ def run_trial(kind: str, scale: str, trial: int, tmp_path: Path, baselines: Base
     add_status(status_total, result.status_before)
     add_status(status_total, out.status_sources)
     diffs = kpi_differences(base.kpis, out.kpis)
-    ledger.add({"kind": kind, "scale": scale, "trial": trial, "seed": seed, "kpis_differ": bool(diffs),
-                "kpi_rows": len(out.kpis), "sources": per_source(answers, out, status_total),
-                "codes": {str(k): v for k, v in answers.codes.items()}, "note": result.note})
+    ledger.add(
+        {
+            "kind": kind,
+            "scale": scale,
+            "trial": trial,
+            "seed": seed,
+            "kpis_differ": bool(diffs),
+            "kpi_rows": len(out.kpis),
+            "sources": per_source(answers, out, status_total),
+            "codes": {str(k): v for k, v in answers.codes.items()},
+            "note": result.note,
+        }
+    )
     context = f"seed {seed!r} ({result.note})"
     assert not diffs, f"{context}: final KPIs differ from the undisturbed run:\n" + "\n".join(diffs)
     problems = []
     for s in SOURCES:
         sent, accounted = answers.sent[s], answers.accounted(s)
         if not sent == wl.records(s) == accounted == status_accounted(status_total, s):
-            problems.append(f"{s}: workload {wl.records(s)}, sent {sent}, accounted {accounted} in the answers, "
-                            f"{status_accounted(status_total, s)} in ioc status")
+            problems.append(
+                f"{s}: workload {wl.records(s)}, sent {sent}, accounted {accounted} in the answers, "
+                f"{status_accounted(status_total, s)} in ioc status"
+            )
         if not out.raw[s] == out.raw_distinct[s] == base.raw[s]:
-            problems.append(f"{s}: raw_{s} holds {out.raw[s]} rows ({out.raw_distinct[s]} distinct), "
-                            f"the undisturbed run {base.raw[s]}")
+            problems.append(
+                f"{s}: raw_{s} holds {out.raw[s]} rows ({out.raw_distinct[s]} distinct), "
+                f"the undisturbed run {base.raw[s]}"
+            )
         if answers.accepted[s] + answers.duplicate[s] != base_answers.accepted[s] + base_answers.duplicate[s]:
-            problems.append(f"{s}: accepted + duplicate {answers.accepted[s]} + {answers.duplicate[s]}, undisturbed "
-                            f"{base_answers.accepted[s]} + {base_answers.duplicate[s]}")
+            problems.append(
+                f"{s}: accepted + duplicate {answers.accepted[s]} + {answers.duplicate[s]}, undisturbed "
+                f"{base_answers.accepted[s]} + {base_answers.duplicate[s]}"
+            )
         if out.dead_letters[s] != answers.dead_lettered[s]:
-            problems.append(f"{s}: {out.dead_letters[s]} dead letters in DuckDB, {answers.dead_lettered[s]} "
-                            f"dead-lettered in the answers")
+            problems.append(
+                f"{s}: {out.dead_letters[s]} dead letters in DuckDB, {answers.dead_lettered[s]} "
+                f"dead-lettered in the answers"
+            )
         if answers.reasons.get(s, Counter()) != base_answers.reasons.get(s, Counter()):
-            problems.append(f"{s}: dead-letter reasons {dict(answers.reasons.get(s, {}))}, undisturbed "
-                            f"{dict(base_answers.reasons.get(s, {}))}")
+            problems.append(
+                f"{s}: dead-letter reasons {dict(answers.reasons.get(s, {}))}, undisturbed "
+                f"{dict(base_answers.reasons.get(s, {}))}"
+            )
     for child in [out.sink, *out.workers]:
         want = result.restarts.get(child["name"], 0)
         if not child["alive"] or child["restarts"] != want:
-            problems.append(f"{child['name']}: alive {child['alive']}, restarts {child['restarts']} (expected {want})")
+            problems.append(
+                f"{child['name']}: alive {child['alive']}, restarts {child['restarts']} (expected {want})"
+            )
     if answers.retry_after_missing:
         problems.append(f"{answers.retry_after_missing} answers 429/503 without Retry-After")
     if code != 0:
@@ -133,6 +174,7 @@ def kill_points(rng: random.Random, wl: Workload, count: int, lo: float = 0.1, h
 
 def sigkill_child(name: str, scale: str) -> Callable[[Pipeline, Workload, random.Random], Fault]:
     """SIGKILL `name` at random points while the batches flow: once (quick), once or twice (full)."""
+
     def fault(p: Pipeline, wl: Workload, rng: random.Random) -> Fault:
         feeder = Feeder(p, wl.batches, seed=rng.randrange(10**9)).start()
         points = kill_points(rng, wl, 1 if scale == "quick" else rng.choice([1, 2]))
@@ -143,6 +185,7 @@ def sigkill_child(name: str, scale: str) -> Callable[[Pipeline, Workload, random
             os.kill(pid, signal.SIGKILL)
             wait_restarted(p, name, pid)
         return Fault(feeder.join(), {name: len(points)}, note=f"{name} SIGKILLed after batches {points}")
+
     return fault
 
 
@@ -171,8 +214,10 @@ def broker_restart(p: Pipeline, wl: Workload, rng: random.Random) -> Fault:
             time.sleep(0.2)
     answers = feeder.join()
     assert answers.codes[503] >= 1, f"no 503 while the broker was down: {answers.codes}"
-    everyone = {name: len(points) for name in children(p)}   # the supervisor restarts every child
-    return Fault(answers, everyone, note=f"broker SIGKILLed after batches {points}; answers {dict(answers.codes)}")
+    everyone = {name: len(points) for name in children(p)}  # the supervisor restarts every child
+    return Fault(
+        answers, everyone, note=f"broker SIGKILLed after batches {points}; answers {dict(answers.codes)}"
+    )
 
 
 @pytest.mark.parametrize(("scale", "trial"), trials(quick=1, full=3))
@@ -192,11 +237,15 @@ def stop_start_twice(p: Pipeline, wl: Workload, rng: random.Random) -> Fault:
             log = p.log.read_text()
             assert log.count("drained: everything accepted is in DuckDB") == drained + 1, log[-2000:]
             p.start()
-    return Fault(answers, {}, status_before, note=f"stopped after {cuts[0]:.0%} and {cuts[1]:.0%} of the batches")
+    return Fault(
+        answers, {}, status_before, note=f"stopped after {cuts[0]:.0%} and {cuts[1]:.0%} of the batches"
+    )
 
 
 @pytest.mark.parametrize(("scale", "trial"), trials(quick=1, full=2))
-def test_stop_start_twice(scale: str, trial: int, tmp_path: Path, baselines: Baselines, ledger: Ledger) -> None:
+def test_stop_start_twice(
+    scale: str, trial: int, tmp_path: Path, baselines: Baselines, ledger: Ledger
+) -> None:
     run_trial("stop_start_twice", scale, trial, tmp_path, baselines, ledger, stop_start_twice)
 
 
@@ -223,7 +272,7 @@ class KeepDown(threading.Thread):
                     os.kill(child["pid"], signal.SIGKILL)
                     self.kills += 1
                     self.last_pid = child["pid"]
-                time.sleep(0.2)   # a restarted worker needs seconds before it could join the group
+                time.sleep(0.2)  # a restarted worker needs seconds before it could join the group
         except BaseException as exc:
             self.error = exc
 
@@ -238,21 +287,28 @@ def two_workers_one_killed(p: Pipeline, wl: Workload, rng: random.Random) -> Fau
     keep_down.kill_once()
     keep_down.start()
     answers = feeder.join()
-    p.wait_idle(timeout_s=600)   # with the victim down all along: the survivor took every partition
+    p.wait_idle(timeout_s=600)  # with the victim down all along: the survivor took every partition
     alone = children(p)
     keep_down.release.set()
     keep_down.join(30)
     assert keep_down.error is None, keep_down.error
     assert alone[survivor]["alive"] and alone[survivor]["restarts"] == 0, alone
-    deadline = time.monotonic() + 180   # the victim back in the group before the final comparison
+    deadline = time.monotonic() + 180  # the victim back in the group before the final comparison
     while not (children(p)[victim]["alive"] and group_members(p) == 2):
         assert time.monotonic() < deadline, f"{victim} did not rejoin: {children(p)}"
         time.sleep(0.5)
-    return Fault(answers, {victim: keep_down.kills},
-                 note=f"{victim} SIGKILLed after batch {point} and kept down ({keep_down.kills} kills) while "
-                      f"{survivor} finished alone")
+    return Fault(
+        answers,
+        {victim: keep_down.kills},
+        note=f"{victim} SIGKILLed after batch {point} and kept down ({keep_down.kills} kills) while "
+        f"{survivor} finished alone",
+    )
 
 
 @pytest.mark.parametrize(("scale", "trial"), trials(quick=1, full=3))
-def test_two_workers_one_killed(scale: str, trial: int, tmp_path: Path, baselines: Baselines, ledger: Ledger) -> None:
-    run_trial("two_workers_one_killed", scale, trial, tmp_path, baselines, ledger, two_workers_one_killed, workers=2)
+def test_two_workers_one_killed(
+    scale: str, trial: int, tmp_path: Path, baselines: Baselines, ledger: Ledger
+) -> None:
+    run_trial(
+        "two_workers_one_killed", scale, trial, tmp_path, baselines, ledger, two_workers_one_killed, workers=2
+    )

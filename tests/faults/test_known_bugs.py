@@ -8,7 +8,7 @@ Every bug below is fixed, and its test kept as a regression test.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -22,7 +22,7 @@ from tests.faults.mutations import dumps
 from tests.faults.test_validation_properties import UNITS, check_body, pool, validator
 from tests.harness import Pipeline
 
-RECEIVED = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
+RECEIVED = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 PID = "001203004567"
 
 
@@ -35,14 +35,21 @@ NUMBER_CASES = [("population", "latency_ms", {"kind": "verification"}),
 
 
 @pytest.mark.parametrize(("source", "name", "kind"), NUMBER_CASES)
-def test_integer_beyond_a_double_in_a_number_field_is_accounted(source: str, name: str, kind: dict[str, str]) -> None:
+def test_integer_beyond_a_double_in_a_number_field_is_accounted(
+    source: str, name: str, kind: dict[str, str]
+) -> None:
     """Contract 3: nothing crashes, every record is accounted, a good record in the same batch goes through.
     `_type_ok(NUMBER)` called math.isfinite(v) on a Python int of 401 digits (the stdlib parser read it, see
     connectors/parse.py) and the OverflowError left `prepare`: the gateway answered 500 for the whole body.
     Fixed: the parser refuses an integer beyond a double as orjson does (`unparseable`), and the number
     check no longer raises on one."""
     good = next(r for r in pool(source) if all(r.get(k) == v for k, v in kind.items()))
-    bad = orjson.dumps({**good, name: 0})[:-1].replace(f'"{name}":0'.encode(), f'"{name}":1{"0" * 400}'.encode()) + b"}"
+    bad = (
+        orjson.dumps({**good, name: 0})[:-1].replace(
+            f'"{name}":0'.encode(), f'"{name}":1{"0" * 400}'.encode()
+        )
+        + b"}"
+    )
     body = orjson.dumps(good) + b"\n" + bad
     prepared = check_body(source, body, [])
     assert prepared.result.accepted + prepared.result.duplicate == 1
@@ -50,6 +57,7 @@ def test_integer_beyond_a_double_in_a_number_field_is_accounted(source: str, nam
 
 
 # -- 2. a personal id shadowed by a duplicated key is published and stored in clear ---------------
+
 
 @pytest.mark.parametrize("outcome", ["accepted", "dead_lettered"])
 def test_personal_id_shadowed_by_a_duplicate_key_is_never_published(outcome: str) -> None:
@@ -72,11 +80,13 @@ def test_personal_id_shadowed_by_a_duplicate_key_is_never_published(outcome: str
 
 # -- 3. a personal id in a UTF-16 body is stored in the dead letter, only interleaved with NULs -------
 
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
 def test_personal_id_in_a_utf16_body_is_masked(encoding: str) -> None:
     """Contract 2.3: the digits are masked before the dead letter is written. A UTF-16 body is dead-lettered
     `unparseable` with its bytes decoded as UTF-8 with replacement; `mask_text` looks for 12 ASCII digits in a
-    row, and finds `0\\x000\\x001\\x00...` instead: ioc.dlq.dvc and DuckDB dead_letters keep the id, readable by
+    row, and finds `0\\x000\\x001\\x00...` instead: ioc.dlq.dvc and DuckDB dead_letters keep the id,
+    readable by
     anyone who decodes the record as UTF-16 (or just drops the NULs). Fixed in connectors/privacy.py:
     `mask_text` counts NUL-separated digits as one run."""
     record = {**pool("dvc")[0], "CCCD": PID}
@@ -88,6 +98,7 @@ def test_personal_id_in_a_utf16_body_is_masked(encoding: str) -> None:
 
 # -- 4. (fixed) Publisher.send_markers raised TypeError, not PublishError, when the broker was down ------
 
+
 def test_markers_to_a_dead_broker_raise_publish_error(tmp_path: Path) -> None:
     """A barrier to a broker that is down must raise PublishError (what every caller catches). Found by this
     suite (it raised TypeError: `PublishError(str(exc))` lacked `acked`, and gateway/server.py
@@ -98,6 +109,7 @@ def test_markers_to_a_dead_broker_raise_publish_error(tmp_path: Path) -> None:
 
     from contract.settings import load_settings
     from ioc.broker import EmbeddedBroker
+
     broker = EmbeddedBroker(tmp_path / "broker.log")
     address = broker.start()
     settings = load_settings(Path(__file__).resolve().parents[2] / "config" / "pipeline.toml")
@@ -109,7 +121,7 @@ def test_markers_to_a_dead_broker_raise_publish_error(tmp_path: Path) -> None:
             publisher.send_markers([("markers", 0)], [("x", b"1")], timeout_s=3)
     finally:
         broker.child.kill()
-        broker.start()   # back on its port, so the producer can settle its pending marker and close
+        broker.start()  # back on its port, so the producer can settle its pending marker and close
         try:
             publisher.close(timeout_s=20)
         finally:
@@ -118,9 +130,11 @@ def test_markers_to_a_dead_broker_raise_publish_error(tmp_path: Path) -> None:
 
 # -- 5. accepted records the KPI worker cannot fold: counted as accepted, lost to the KPIs ----------
 
+
 def fold_as_the_worker_does(source: str, records: list[dict[str, object]]) -> Prepared:
     """Validate, then parse each raw message and fold it, as streams/engine/fold_stage.py does."""
     from streams.kpis.registry import KPIS
+
     prepared = validator(source).prepare(b"\n".join(dumps(r) for r in records), RECEIVED)
     fold = KPIS[source].new_fold(UNITS)
     for message in prepared.messages:
@@ -138,14 +152,28 @@ def test_an_accepted_receipt_time_at_the_calendar_edge_folds(receipt: str) -> No
     dossier's old share (its earlier records vanished from the KPIs, and every later record raised again).
     Fixed at validation (contract/timestamps.py): a timestamp outside years 1900..2199 is `bad_type`."""
     first = {**pool("dvc")[0], "TrangThaiHoSo": 2}
-    later = {**first, "TrangThaiHoSo": 4, "ThoiGianCapNhat": "2025-03-12T08:00:00+07:00", "NgayTiepNhan": receipt}
+    later = {
+        **first,
+        "TrangThaiHoSo": 4,
+        "ThoiGianCapNhat": "2025-03-12T08:00:00+07:00",
+        "NgayTiepNhan": receipt,
+    }
     prepared = fold_as_the_worker_does("dvc", [first, later])
-    assert (prepared.result.accepted, dict(prepared.result.dead_letter_reasons)) == (1, {"bad_type:NgayTiepNhan": 1})
+    assert (prepared.result.accepted, dict(prepared.result.dead_letter_reasons)) == (
+        1,
+        {"bad_type:NgayTiepNhan": 1},
+    )
 
 
-@pytest.mark.parametrize(("source", "changes"), [
-    ("dvc", {"note": 10**330}), ("eoffice", {"meta": {"n": -(10**400)}}),
-    ("population", {"extra": [10**310]}), ("telecom", {"kind": "pm", "users": 10**320})])
+@pytest.mark.parametrize(
+    ("source", "changes"),
+    [
+        ("dvc", {"note": 10**330}),
+        ("eoffice", {"meta": {"n": -(10**400)}}),
+        ("population", {"extra": [10**310]}),
+        ("telecom", {"kind": "pm", "users": 10**320}),
+    ],
+)
 def test_an_accepted_record_with_a_huge_integer_folds(source: str, changes: dict[str, object]) -> None:
     """Contract 2: unknown extra fields are kept in the archive and ignored by KPIs. connectors/parse.py read
     a line with 19+ digits in a row through the stdlib, so `{"note": 1000...0 (331 digits)}` was accepted and
@@ -155,12 +183,13 @@ def test_an_accepted_record_with_a_huge_integer_folds(source: str, changes: dict
     what the worker's orjson refuses (`unparseable`), and every record it accepts folds."""
     base = next(r for r in pool(source) if "kind" not in changes or r.get("kind") == changes["kind"])
     with pytest.raises(orjson.JSONDecodeError):
-        orjson.loads(dumps({**base, **changes}))          # what the worker would make of it
+        orjson.loads(dumps({**base, **changes}))  # what the worker would make of it
     prepared = fold_as_the_worker_does(source, [base, {**base, **changes}])
     assert (prepared.result.accepted, dict(prepared.result.dead_letter_reasons)) == (1, {"unparseable": 1})
 
 
 # -- 6. an accepted record whose event time is before year 1 in UTC crash-looped the DuckDB sink -----
+
 
 def test_the_sink_archives_a_raw_message_whose_headers_it_cannot_read() -> None:
     """sinks/service.py `_collect` raised on an event time header outside a datetime (year 0 in UTC:
@@ -172,17 +201,25 @@ def test_the_sink_archives_a_raw_message_whose_headers_it_cannot_read() -> None:
     from contract.records import H_EVENT, H_ID, H_RECEIVED
     from sinks.service import SinkService
     from sinks.store import Batch
-    sink = SinkService.__new__(SinkService)   # `_collect` needs only the topic maps
+
+    sink = SinkService.__new__(SinkService)  # `_collect` needs only the topic maps
     sink._raw, sink._dlq, sink._details = {"ioc.raw.population": "population"}, set(), {}
     batch = Batch()
-    cases = [(b"2026-11-22T03:00:00.000000Z", b"-62135622000000000"), (b"2026-11-22T03:00:00Z", b"10" * 20),
-             (b"2026-11-22T03:00:00Z", b"not a number"), (b"", b"0"), (b"\xff", None)]
+    cases = [
+        (b"2026-11-22T03:00:00.000000Z", b"-62135622000000000"),
+        (b"2026-11-22T03:00:00Z", b"10" * 20),
+        (b"2026-11-22T03:00:00Z", b"not a number"),
+        (b"", b"0"),
+        (b"\xff", None),
+    ]
     for received, event in cases:
         headers = [(H_ID, b"ab"), (H_RECEIVED, received)] + ([(H_EVENT, event)] if event is not None else [])
-        sink._collect(batch, "ioc.raw.population", SimpleNamespace(headers=headers, key=b"k", value=b"{}", offset=7))
+        sink._collect(
+            batch, "ioc.raw.population", SimpleNamespace(headers=headers, key=b"k", value=b"{}", offset=7)
+        )
     rows = batch.raw["population"]
     assert len(rows) == len(cases)
-    assert rows[0]["event_time"] == rows[0]["received_at"] == datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
+    assert rows[0]["event_time"] == rows[0]["received_at"] == datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
     assert all(r["event_time"].tzinfo is not None and r["received_at"].tzinfo is not None for r in rows)
 
 
@@ -199,19 +236,28 @@ def test_an_accepted_record_from_year_one_does_not_stop_the_sink(tmp_path: Path)
     from connectors.publisher import Outgoing
     from contract.records import H_EVENT, H_ID, H_RECEIVED
     from contract.settings import load_settings
+
     p = Pipeline(tmp_path)
     p.start()
     try:
-        record = {"event_id": "year-one", "kind": "verification", "commune": "03388",
-                  "event_time": "0001-01-01T05:00:00+07:00", "result": "ok", "latency_ms": 10}
+        record = {
+            "event_id": "year-one",
+            "kind": "verification",
+            "commune": "03388",
+            "event_time": "0001-01-01T05:00:00+07:00",
+            "result": "ok",
+            "latency_ms": 10,
+        }
         code, answer = p.ingest("population", [record])
         assert code == 200 and answer["dead_letter_reasons"] == {"bad_type:event_time": 1}, answer
         broker = replace(load_settings(p.config).broker, bootstrap_servers=[p.status()["broker"]["address"]])
         publisher = Publisher(broker)
         try:
-            year_zero = b"-62135622000000000"   # 0001-01-01T00:00+07:00, in year 0 in UTC (epoch µs)
+            year_zero = b"-62135622000000000"  # 0001-01-01T00:00+07:00, in year 0 in UTC (epoch µs)
             headers = [(H_ID, b"0" * 32), (H_RECEIVED, b"2026-11-22T03:00:00.000000Z"), (H_EVENT, year_zero)]
-            text = orjson.dumps({**record, "event_id": "bad-header", "event_time": "2026-11-22T09:00:00+07:00"})
+            text = orjson.dumps(
+                {**record, "event_id": "bad-header", "event_time": "2026-11-22T09:00:00+07:00"}
+            )
             publisher.publish([Outgoing("ioc.raw.population", b"bad-header", text, headers)])
         finally:
             publisher.close()
@@ -220,8 +266,10 @@ def test_an_accepted_record_from_year_one_does_not_stop_the_sink(tmp_path: Path)
         deadline = time.monotonic() + 120
         while True:
             sink = children(p)["sink"]
-            assert sink["restarts"] == 0, f"the sink died {sink['restarts']} time(s):\n" + \
-                (p.workdir / "var" / "logs" / "sink.log").read_text()[-1200:]
+            assert sink["restarts"] == 0, (
+                f"the sink died {sink['restarts']} time(s):\n"
+                + (p.workdir / "var" / "logs" / "sink.log").read_text()[-1200:]
+            )
             if call(f"{p.url}/barrier/{barrier}")[1].get("complete"):
                 break
             assert time.monotonic() < deadline, "DuckDB did not reflect the records within 120 s"

@@ -52,8 +52,21 @@ pytestmark = pytest.mark.integration
 
 RECORDS = {"quick": 300, "full": 10_000}
 MAX_BODY = 2 << 20
-FRAMING_WEIGHTS = {"ndjson": 40, "ndjson_crlf": 12, "array": 15, "array_broken": 4, "pretty": 3, "truncated": 6,
-                   "utf16": 2, "utf16le": 2, "utf32": 1, "latin1": 4, "cp1258": 3, "invalid_utf8": 6, "whitespace": 2}
+FRAMING_WEIGHTS = {
+    "ndjson": 40,
+    "ndjson_crlf": 12,
+    "array": 15,
+    "array_broken": 4,
+    "pretty": 3,
+    "truncated": 6,
+    "utf16": 2,
+    "utf16le": 2,
+    "utf32": 1,
+    "latin1": 4,
+    "cp1258": 3,
+    "invalid_utf8": 6,
+    "whitespace": 2,
+}
 assert set(FRAMING_WEIGHTS) == set(BODY_KINDS)
 
 
@@ -70,8 +83,10 @@ def plan_bodies(source: str, target: int, rng: random.Random, m: Mutator, pool_s
         body = m.body(lines, rng.choices(framings, weights)[0])
         bodies.append(body)
         total += expected_records(body)
-    for _ in range(2):   # one record over 1 MiB beside a good one: too_large, the other goes through
-        bodies.append(m.line(source, rng.choice(pool), ["too_large"]) + b"\n" + orjson.dumps(rng.choice(pool)))
+    for _ in range(2):  # one record over 1 MiB beside a good one: too_large, the other goes through
+        bodies.append(
+            m.line(source, rng.choice(pool), ["too_large"]) + b"\n" + orjson.dumps(rng.choice(pool))
+        )
     rng.shuffle(bodies)
     return bodies
 
@@ -108,7 +123,9 @@ def metric_counts(p: Pipeline) -> dict[tuple[str, str], float]:
 
 @pytest.mark.timeout(5400)
 @pytest.mark.parametrize("scale", SCALES)
-def test_generated_records_are_all_accounted_and_nothing_leaks(scale: str, tmp_path: Path, ledger: Ledger) -> None:
+def test_generated_records_are_all_accounted_and_nothing_leaks(
+    scale: str, tmp_path: Path, ledger: Ledger
+) -> None:
     seed = os.environ.get("IOC_FAULTS_SEED") or str(random.SystemRandom().randrange(1, 10**9))
     rng = random.Random(f"{seed}:generated:{scale}")
     m = Mutator(rng, max_record_bytes=1 << 20)
@@ -118,8 +135,11 @@ def test_generated_records_are_all_accounted_and_nothing_leaks(scale: str, tmp_p
     answers, mismatched, unexpected = Answers(), [], []
     try:
         tokens = {s: p.token(s) for s in SOURCES}
-        queue = [(s, b) for s in SOURCES
-                 for b in plan_bodies(s, RECORDS[scale], rng, m, "small" if scale == "quick" else "large")]
+        queue = [
+            (s, b)
+            for s in SOURCES
+            for b in plan_bodies(s, RECORDS[scale], rng, m, "small" if scale == "quick" else "large")
+        ]
         queue += [(s, oversized(s, rng)) for s in SOURCES for _ in range(2)]
         rng.shuffle(queue)
         for n, (source, body) in enumerate(queue):
@@ -137,20 +157,34 @@ def test_generated_records_are_all_accounted_and_nothing_leaks(scale: str, tmp_p
             if answer["received"] != expected_records(body):
                 path = tmp_path / f"body-{n}-{source}.bin"
                 path.write_bytes(body)
-                mismatched.append(f"{source}: received {answer['received']}, the body holds "
-                                  f"{expected_records(body)} ({path})")
+                mismatched.append(
+                    f"{source}: received {answer['received']}, the body holds "
+                    f"{expected_records(body)} ({path})"
+                )
         wait_idle_unbroken(p, timeout_s=1800)
         status = p.status()
-        status_cli = p.cli("status", "--json")   # the operator's view: the same counters
+        status_cli = p.cli("status", "--json")  # the operator's view: the same counters
         assert status_cli.returncode == 0, status_cli.stderr
         assert orjson.loads(status_cli.stdout)["sources"] == status["sources"]
         metrics = metric_counts(p)
-        dead = Counter({(r["source"], r["reason"]): r["n"] for r in
-                        p.sql("SELECT source, reason, count(*) AS n FROM dead_letters GROUP BY ALL")})
+        dead = Counter(
+            {
+                (r["source"], r["reason"]): r["n"]
+                for r in p.sql("SELECT source, reason, count(*) AS n FROM dead_letters GROUP BY ALL")
+            }
+        )
         raw = {s: p.sql(f"SELECT count(*) AS n, count(DISTINCT id) AS d FROM raw_{s}")[0] for s in SOURCES}
-        ledger.add({"kind": "generated_records", "scale": scale, "trial": 0, "seed": seed, "kpis_differ": False,
-                    "sources": per_source(answers, None, status["sources"]),
-                    "codes": {str(k): v for k, v in answers.codes.items()}})
+        ledger.add(
+            {
+                "kind": "generated_records",
+                "scale": scale,
+                "trial": 0,
+                "seed": seed,
+                "kpis_differ": False,
+                "sources": per_source(answers, None, status["sources"]),
+                "codes": {str(k): v for k, v in answers.codes.items()},
+            }
+        )
 
         assert not unexpected, "\n".join(unexpected[:20])
         assert not mismatched, "\n".join(mismatched[:20])
@@ -162,17 +196,31 @@ def test_generated_records_are_all_accounted_and_nothing_leaks(scale: str, tmp_p
             st = status["sources"][s]
             if answers.sent[s] < RECORDS[scale]:
                 problems.append(f"{s}: only {answers.sent[s]} records sent")
-            if not answers.sent[s] == answers.accounted(s) == st["accepted"] + st["duplicate"] + st["dead_lettered"]:
-                problems.append(f"{s}: sent {answers.sent[s]}, accounted {answers.accounted(s)} (answers), "
-                                f"{st['accepted']} + {st['duplicate']} + {st['dead_lettered']} (ioc status)")
-            got = (metrics.get((s, "accepted")), metrics.get((s, "duplicate")), metrics.get((s, "dead_letter")))
+            if (
+                not answers.sent[s]
+                == answers.accounted(s)
+                == st["accepted"] + st["duplicate"] + st["dead_lettered"]
+            ):
+                problems.append(
+                    f"{s}: sent {answers.sent[s]}, accounted {answers.accounted(s)} (answers), "
+                    f"{st['accepted']} + {st['duplicate']} + {st['dead_lettered']} (ioc status)"
+                )
+            got = (
+                metrics.get((s, "accepted")),
+                metrics.get((s, "duplicate")),
+                metrics.get((s, "dead_letter")),
+            )
             if got != (answers.accepted[s], answers.duplicate[s], answers.dead_lettered[s]):
-                problems.append(f"{s}: ioc_ingest_records_total accepted/duplicate/dead_letter {got}, answers "
-                                f"{answers.accepted[s]}/{answers.duplicate[s]}/{answers.dead_lettered[s]}")
+                problems.append(
+                    f"{s}: ioc_ingest_records_total accepted/duplicate/dead_letter {got}, answers "
+                    f"{answers.accepted[s]}/{answers.duplicate[s]}/{answers.dead_lettered[s]}"
+                )
             in_duckdb = Counter({reason: n for (source, reason), n in dead.items() if source == s})
             if in_duckdb != answers.reasons.get(s, Counter()) or st["dead_letter_reasons"] != dict(in_duckdb):
-                problems.append(f"{s}: dead letters in DuckDB {dict(in_duckdb)}, answers "
-                                f"{dict(answers.reasons.get(s, {}))}, ioc status {st['dead_letter_reasons']}")
+                problems.append(
+                    f"{s}: dead letters in DuckDB {dict(in_duckdb)}, answers "
+                    f"{dict(answers.reasons.get(s, {}))}, ioc status {st['dead_letter_reasons']}"
+                )
             if not raw[s]["n"] == raw[s]["d"] == answers.accepted[s]:
                 problems.append(f"{s}: raw_{s} {raw[s]}, accepted {answers.accepted[s]}")
         assert not problems, "\n".join(problems)
@@ -183,10 +231,16 @@ def test_generated_records_are_all_accounted_and_nothing_leaks(scale: str, tmp_p
         token_id = pid(rng)
         m.planted.append(token_id)
         body = orjson.dumps({**valid_records("dvc")[0], "CCCD": pid(rng)})
-        for token, source, want in [(None, "dvc", 401), (wrong, "dvc", 401), (tokens["eoffice"], "dvc", 403),
-                                    (tokens["dvc"], "population", 403), (secret["pseudonym_key"], "dvc", 401),
-                                    (token_id, "telecom", 401), (f"{tokens['dvc']}x", "dvc", 401),
-                                    (tokens["dvc"], "no-such-source", 404)]:
+        for token, source, want in [
+            (None, "dvc", 401),
+            (wrong, "dvc", 401),
+            (tokens["eoffice"], "dvc", 403),
+            (tokens["dvc"], "population", 403),
+            (secret["pseudonym_key"], "dvc", 401),
+            (token_id, "telecom", 401),
+            (f"{tokens['dvc']}x", "dvc", 401),
+            (tokens["dvc"], "no-such-source", 404),
+        ]:
             code, _, answer = post(f"{p.url}/ingest/{source}", body, token)
             assert code == want, (source, code, answer)
 
@@ -202,5 +256,7 @@ def test_generated_records_are_all_accounted_and_nothing_leaks(scale: str, tmp_p
     tables = scan_duckdb(p.workdir / "var" / "ioc.duckdb", findings)
     scan_text_files([p.log, *(p.workdir / "var" / "logs").glob("*.log")], findings)
     print(f"swept {read} messages, DuckDB {tables}, {len(set(m.planted))} planted personal ids")
-    assert read > sum(answers.accepted.values()) and tables.get("dead_letters", 0) == sum(answers.dead_lettered.values())
+    assert read > sum(answers.accepted.values()) and tables.get("dead_letters", 0) == sum(
+        answers.dead_lettered.values()
+    )
     assert not findings.items, "\n".join(findings.items)

@@ -21,8 +21,8 @@ body's framing and encoding. For every body:
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from functools import lru_cache
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -48,46 +48,129 @@ from tests.faults.oracle import expected_records, strict_json
 from tests.faults.workload import SOURCES
 
 UNITS = load_settings(Path(__file__).resolve().parents[2] / "config" / "pipeline.toml").units
-RECEIVED = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
+RECEIVED = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 NOW_US = int(RECEIVED.timestamp() * 1_000_000)
 MAX_RECORD = 4096          # small, so that `too_large` is cheap to reach
 EXAMPLES = {"quick": 120, "full": 2500}
 TWELVE = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
-TS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})")
+TS = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
 
 # Contract 2.1-2.4 and 7, written out: the fields of each table, required ones, closed lists, timestamps.
 FIELDS = {
-    "dvc": ["MaHoSo", "MaTTHC", "MaDonVi", "KenhThucHien", "TrangThaiHoSo", "ThoiGianCapNhat", "NgayTiepNhan",
-            "NgayHenTra", "NgayKetThucXuLy", "DichVuToanTrinh", "CoNghiaVuTaiChinh", "DuocThanhToanTrucTuyen",
-            "HoSoCoThanhPhanSoHoa", "CoKetQuaDienTu", "TaiKhoanDuocXacThucVoiVNeID", "MucDoHaiLong"],
-    "eoffice": ["doc_id", "unit", "direction", "status", "event_time", "deadline", "urgency", "electronic",
-                "digitally_signed"],
-    "population": ["event_id", "kind", "commune", "event_time", "level", "citizen_ref", "result", "latency_ms",
-                   "requester"],
-    "telecom": ["kind", "site_id", "operator", "commune", "technologies", "villages", "valid_from", "alarm_id",
-                "probable_cause", "severity", "state", "event_time", "period_start", "period_s", "availability_pct",
-                "traffic_erl", "data_mb", "users"],
+    "dvc": [
+        "MaHoSo",
+        "MaTTHC",
+        "MaDonVi",
+        "KenhThucHien",
+        "TrangThaiHoSo",
+        "ThoiGianCapNhat",
+        "NgayTiepNhan",
+        "NgayHenTra",
+        "NgayKetThucXuLy",
+        "DichVuToanTrinh",
+        "CoNghiaVuTaiChinh",
+        "DuocThanhToanTrucTuyen",
+        "HoSoCoThanhPhanSoHoa",
+        "CoKetQuaDienTu",
+        "TaiKhoanDuocXacThucVoiVNeID",
+        "MucDoHaiLong",
+    ],
+    "eoffice": [
+        "doc_id",
+        "unit",
+        "direction",
+        "status",
+        "event_time",
+        "deadline",
+        "urgency",
+        "electronic",
+        "digitally_signed",
+    ],
+    "population": [
+        "event_id",
+        "kind",
+        "commune",
+        "event_time",
+        "level",
+        "citizen_ref",
+        "result",
+        "latency_ms",
+        "requester",
+    ],
+    "telecom": [
+        "kind",
+        "site_id",
+        "operator",
+        "commune",
+        "technologies",
+        "villages",
+        "valid_from",
+        "alarm_id",
+        "probable_cause",
+        "severity",
+        "state",
+        "event_time",
+        "period_start",
+        "period_s",
+        "availability_pct",
+        "traffic_erl",
+        "data_mb",
+        "users",
+    ],
 }
-REQUIRED = {"dvc": ["MaHoSo", "MaTTHC", "MaDonVi", "KenhThucHien", "TrangThaiHoSo", "ThoiGianCapNhat", "NgayTiepNhan"],
-            "eoffice": ["doc_id", "unit", "direction", "status", "event_time"],
-            "population": ["event_id", "kind", "commune", "event_time"],
-            "site": ["kind", "site_id", "commune", "valid_from"],
-            "alarm": ["kind", "alarm_id", "site_id", "probable_cause", "severity", "state", "event_time"],
-            "pm": ["kind", "site_id", "period_start", "availability_pct"]}
+REQUIRED = {
+    "dvc": [
+        "MaHoSo",
+        "MaTTHC",
+        "MaDonVi",
+        "KenhThucHien",
+        "TrangThaiHoSo",
+        "ThoiGianCapNhat",
+        "NgayTiepNhan",
+    ],
+    "eoffice": ["doc_id", "unit", "direction", "status", "event_time"],
+    "population": ["event_id", "kind", "commune", "event_time"],
+    "site": ["kind", "site_id", "commune", "valid_from"],
+    "alarm": ["kind", "alarm_id", "site_id", "probable_cause", "severity", "state", "event_time"],
+    "pm": ["kind", "site_id", "period_start", "availability_pct"],
+}
 CLOSED: dict[str, dict[str, set[Any]]] = {
-    "dvc": {"KenhThucHien": {1, 2, 3}, "TrangThaiHoSo": set(range(1, 11)), "DuocThanhToanTrucTuyen": {0, 1, 2},
-            "MucDoHaiLong": set(range(1, 6))},
-    "eoffice": {"direction": {"incoming", "outgoing"}, "urgency": {"normal", "urgent", "very_urgent", "flash"},
-                "status": {"received", "registered", "assigned", "processing", "completed", "issued", "rejected",
-                           "recalled"}},
-    "population": {"kind": {"eid_application", "eid_activated", "verification", "record_corrected"},
-                   "level": {1, 2}, "result": {"ok", "mismatch", "not_found", "error"}},
+    "dvc": {
+        "KenhThucHien": {1, 2, 3},
+        "TrangThaiHoSo": set(range(1, 11)),
+        "DuocThanhToanTrucTuyen": {0, 1, 2},
+        "MucDoHaiLong": set(range(1, 6)),
+    },
+    "eoffice": {
+        "direction": {"incoming", "outgoing"},
+        "urgency": {"normal", "urgent", "very_urgent", "flash"},
+        "status": {
+            "received",
+            "registered",
+            "assigned",
+            "processing",
+            "completed",
+            "issued",
+            "rejected",
+            "recalled",
+        },
+    },
+    "population": {
+        "kind": {"eid_application", "eid_activated", "verification", "record_corrected"},
+        "level": {1, 2},
+        "result": {"ok", "mismatch", "not_found", "error"},
+    },
     "telecom": {"kind": {"site", "alarm", "pm"}},
     "alarm": {"severity": {"critical", "major", "minor", "warning"}, "state": {"raised", "cleared"}},
 }
-TIMESTAMP_FIELDS = {"dvc": ["ThoiGianCapNhat", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy"],
-                    "eoffice": ["event_time", "deadline"], "population": ["event_time"],
-                    "telecom": ["valid_from", "event_time", "period_start"]}
+TIMESTAMP_FIELDS = {
+    "dvc": ["ThoiGianCapNhat", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy"],
+    "eoffice": ["event_time", "deadline"],
+    "population": ["event_time"],
+    "telecom": ["valid_from", "event_time", "period_start"],
+}
 
 
 def published_as_id(pid: bytes, blob: bytes) -> bool:
@@ -99,8 +182,11 @@ def published_as_id(pid: bytes, blob: bytes) -> bool:
 
 def reason_pattern(source: str) -> re.Pattern[str]:
     names = "|".join(map(re.escape, FIELDS[source]))
-    return re.compile(rf"(unparseable|too_large|personal_id|future_time|unknown_unit:.*|"
-                      rf"(missing_field|bad_type|bad_enum):({names}))", re.S)
+    return re.compile(
+        rf"(unparseable|too_large|personal_id|future_time|unknown_unit:.*|"
+        rf"(missing_field|bad_type|bad_enum):({names}))",
+        re.S,
+    )
 
 
 def validator(source: str) -> Validator:
@@ -118,14 +204,14 @@ def has_personal_id(value: Any) -> bool:
             stack.extend(item)
         elif isinstance(item, bool):
             continue
-        elif isinstance(item, str) and len(item) == 12 and item.isascii() and item.isdigit():
-            return True
-        elif isinstance(item, int) and 10**11 <= abs(item) < 10**12:
+        elif (isinstance(item, str) and len(item) == 12 and item.isascii() and item.isdigit()) or (
+            isinstance(item, int) and 10**11 <= abs(item) < 10**12
+        ):
             return True
     return False
 
 
-@lru_cache(maxsize=None)
+@cache
 def pool(source: str) -> tuple[dict[str, Any], ...]:
     return valid_records(source)
 
@@ -135,8 +221,13 @@ def bodies(draw: Any, source: str) -> tuple[bytes, list[str]]:
     records = pool(source)
     rng = draw(st.randoms(use_true_random=False))
     picks = draw(st.lists(st.integers(0, len(records) - 1), max_size=8))
-    kinds = draw(st.lists(st.lists(st.sampled_from(RECORD_MUTATIONS + TEXT_MUTATIONS), max_size=3),
-                          min_size=len(picks), max_size=len(picks)))
+    kinds = draw(
+        st.lists(
+            st.lists(st.sampled_from(RECORD_MUTATIONS + TEXT_MUTATIONS), max_size=3),
+            min_size=len(picks),
+            max_size=len(picks),
+        )
+    )
     framing = draw(st.sampled_from(BODY_KINDS))
     m = Mutator(rng, MAX_RECORD)
     lines = [m.line(source, records[i], k) for i, k in zip(picks, kinds)]
@@ -151,14 +242,18 @@ def check_body(source: str, body: bytes, planted: list[str]) -> Prepared:
     assert r.accepted + r.duplicate + r.dead_lettered == expected, (r.as_dict(), expected)
     raws = [m for m in prepared.messages if m.topic == f"ioc.raw.{source}"]
     letters = [m for m in prepared.messages if m.topic == f"ioc.dlq.{source}"]
-    assert (len(raws), len(letters), len(prepared.messages)) == (r.accepted, r.dead_lettered, r.accepted + r.dead_lettered)
+    assert (len(raws), len(letters), len(prepared.messages)) == (
+        r.accepted,
+        r.dead_lettered,
+        r.accepted + r.dead_lettered,
+    )
     pattern = reason_pattern(source)
     for reason in r.dead_letter_reasons:
         assert pattern.fullmatch(reason), reason
     fold = KPIS[source].new_fold(UNITS)
     for m in raws:
         check_accepted(source, orjson.loads(m.value))
-        fold.apply(orjson.loads(m.value))   # what the KPI worker does with it: must not raise
+        fold.apply(orjson.loads(m.value))  # what the KPI worker does with it: must not raise
     fold.live(NOW_US)
     fold.partials.drain()
     fold.samples.drain()
@@ -169,17 +264,24 @@ def check_body(source: str, body: bytes, planted: list[str]) -> Prepared:
         text = letter["record"]
         try:
             parsed = strict_json(text.encode("utf-8", "surrogatepass"))
-        except (ValueError, UnicodeError, RecursionError):   # (a UTF-16 body: its digits NUL-separated)
-            assert not TWELVE.search(text.replace("\x00", "")), f"a 12-digit run in the dead letter: {text[:300]!r}"
+        except (ValueError, UnicodeError, RecursionError):  # (a UTF-16 body: its digits NUL-separated)
+            assert not TWELVE.search(text.replace("\x00", "")), (
+                f"a 12-digit run in the dead letter: {text[:300]!r}"
+            )
         else:
             assert not has_personal_id(parsed), f"a personal id in the dead letter: {text[:300]!r}"
-    blob = b"\n".join(b"\n".join([m.value, m.key or b"", *(v for _, v in m.headers)]) for m in prepared.messages)
-    blob += b"\n" + blob.replace(b"\\u0000", b"")   # a dead letter of a UTF-16 body: NULs escaped in JSON
+    blob = b"\n".join(
+        b"\n".join([m.value, m.key or b"", *(v for _, v in m.headers)]) for m in prepared.messages
+    )
+    blob += b"\n" + blob.replace(b"\\u0000", b"")  # a dead letter of a UTF-16 body: NULs escaped in JSON
     for pid in planted:
         assert not published_as_id(pid.encode(), blob), f"personal id {pid} published"
-    again = v.prepare(body, RECEIVED)   # the same body once more, before any commit
-    assert (again.result.accepted, again.result.duplicate, dict(again.result.dead_letter_reasons)) == \
-        (0, r.accepted + r.duplicate, dict(r.dead_letter_reasons))
+    again = v.prepare(body, RECEIVED)  # the same body once more, before any commit
+    assert (again.result.accepted, again.result.duplicate, dict(again.result.dead_letter_reasons)) == (
+        0,
+        r.accepted + r.duplicate,
+        dict(r.dead_letter_reasons),
+    )
     return prepared
 
 
@@ -190,7 +292,7 @@ def check_accepted(source: str, record: Any) -> None:
     for name in REQUIRED[kind]:
         value = record.get(name)
         assert value is not None and not (isinstance(value, str) and not value.strip()), (name, record)
-    for name, allowed in {**CLOSED[source], **CLOSED.get(kind, {})}.items():   # telecom: per kind
+    for name, allowed in {**CLOSED[source], **CLOSED.get(kind, {})}.items():  # telecom: per kind
         value = record.get(name)
         if value is not None:
             assert type(value) in (int, str) and value in allowed, (name, value)
@@ -201,15 +303,21 @@ def check_accepted(source: str, record: Any) -> None:
         value = record.get(name)
         if value is not None:
             assert isinstance(value, str) and TS.fullmatch(value), (name, value)
-            datetime.fromisoformat(value.replace("Z", "+00:00"))   # a real calendar date and time
+            datetime.fromisoformat(value.replace("Z", "+00:00"))  # a real calendar date and time
 
 
 def run_property(source: str, scale: str) -> None:
-    @settings(max_examples=EXAMPLES[scale], deadline=None, database=None, derandomize=False,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES[scale],
+        deadline=None,
+        database=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(bodies(source))
     def prop(case: tuple[bytes, list[str]]) -> None:
         check_body(source, *case)
+
     prop()
 
 
@@ -220,6 +328,7 @@ def test_every_record_of_any_body_is_accounted(source: str, scale: str) -> None:
 
 
 # -- specific shapes, always run ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_valid_records_are_all_accepted_once(source: str) -> None:

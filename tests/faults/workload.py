@@ -12,10 +12,11 @@ while records of every source are flowing.
 """
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from functools import lru_cache
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from contract.settings import load_settings
@@ -26,7 +27,7 @@ from simulator.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("dvc", "eoffice", "population", "telecom")
-START = datetime(2025, 3, 10, 0, 0, tzinfo=timezone.utc).timestamp()   # 07:00 in Lai Châu
+START = datetime(2025, 3, 10, 0, 0, tzinfo=UTC).timestamp()   # 07:00 in Lai Châu
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Workload:
     def split(self, *fractions: float) -> list[tuple[Batch, ...]]:
         """Consecutive parts of the stream at the given cumulative fractions of its batches."""
         cuts = [0] + [round(f * len(self.batches)) for f in fractions] + [len(self.batches)]
-        return [self.batches[a:b] for a, b in zip(cuts, cuts[1:])]
+        return [self.batches[a:b] for a, b in itertools.pairwise(cuts)]
 
 
 # quick: for `make test` (seconds of work per run); full: for `make test-faults`.
@@ -58,7 +59,7 @@ SIZES = {"quick": dict(sim_hours=4.0, sites=6, rate_scale=0.5, batch=(4, 14)),
          "full": dict(sim_hours=12.0, sites=30, rate_scale=1.0, batch=(5, 40))}
 
 
-@lru_cache(maxsize=None)
+@cache
 def workload(size: str, seed: int = 20250310) -> Workload:
     spec = SIZES[size]
     units = load_settings(ROOT / "config" / "pipeline.toml").units
@@ -74,7 +75,7 @@ def workload(size: str, seed: int = 20250310) -> Workload:
         streams[source] = lines
     lo, hi = spec["batch"]  # type: ignore[misc]
     batches: list[Batch] = []
-    cursors = {s: 0 for s in SOURCES}
+    cursors = dict.fromkeys(SOURCES, 0)
     while any(cursors[s] < len(streams[s]) for s in SOURCES):
         left = [s for s in SOURCES if cursors[s] < len(streams[s])]
         # pick a source in proportion to what it has left, so all four flow until near the end

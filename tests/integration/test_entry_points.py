@@ -23,7 +23,7 @@ def test_ingest_needs_the_sources_own_token(pipeline: Pipeline) -> None:
     assert pipeline.ingest("dvc", record, token="wrong")[0] == 401
     assert call(f"{pipeline.url}/ingest/dvc", "POST", record)[0] == 401
     assert pipeline.ingest("nosuch", record, token="x")[0] == 404
-    assert pipeline.ingest("dvc", record, token=pipeline.token("telecom"))[0] == 403   # another source's token
+    assert pipeline.ingest("dvc", record, token=pipeline.token("telecom"))[0] == 403  # another source's token
 
 
 def test_body_size_limit(pipeline: Pipeline) -> None:
@@ -41,18 +41,27 @@ def test_cli_ingest_of_a_json_array_file(pipeline: Pipeline, tmp_path: Path) -> 
     result = pipeline.cli("ingest", "dvc", str(path))
     assert "duplicate      12" in result.stdout
     assert pipeline.cli("status", "--wait-idle", "--timeout", "60").returncode == 0
-    csv_out = pipeline.cli("sql", "SELECT value FROM kpi_latest WHERE kpi='dvc.received' AND unit='03408' "
-                                  "AND grain='day' AND period='2026-11-21'", "--format", "csv")
+    csv_out = pipeline.cli(
+        "sql",
+        "SELECT value FROM kpi_latest WHERE kpi='dvc.received' AND unit='03408' "
+        "AND grain='day' AND period='2026-11-21'",
+        "--format",
+        "csv",
+    )
     assert csv_out.stdout.splitlines() == ["value", "12.0"]
-    deadline = time.monotonic() + 30   # the gateway measures a marker's round trip while records flow
+    deadline = time.monotonic() + 30  # the gateway measures a marker's round trip while records flow
     while "ioc_pipeline_latency_seconds_count 0.0" in _metrics(pipeline) and time.monotonic() < deadline:
         time.sleep(0.5)
     text = _metrics(pipeline)
-    assert "ioc_pipeline_latency_seconds_count 0.0" not in text and "ioc_sink_archive_latency_seconds_count" in text
+    assert (
+        "ioc_pipeline_latency_seconds_count 0.0" not in text
+        and "ioc_sink_archive_latency_seconds_count" in text
+    )
 
 
 def _metrics(pipeline: Pipeline) -> str:
     import urllib.request
+
     return urllib.request.urlopen(f"{pipeline.url}/metrics").read().decode()
 
 
@@ -62,6 +71,7 @@ def test_status_shows_counts_and_metrics_are_exposed(pipeline: Pipeline) -> None
     code, _ = call(f"{pipeline.url}/status")
     assert code == 200
     import urllib.request
+
     text = urllib.request.urlopen(f"{pipeline.url}/metrics").read().decode()
     assert 'ioc_ingest_records_total{outcome="accepted",source="dvc"}' in text
     assert "ioc_workers_up 1.0" in text
@@ -75,7 +85,7 @@ def test_sigterm_to_the_group_leaves_nothing_behind(tmp_path: Path) -> None:
     p.start()
     assert p.proc is not None
     pgid = p.proc.pid
-    assert len(p.group_processes(pgid)) >= 4   # supervisor, broker, sink, worker
+    assert len(p.group_processes(pgid)) >= 4  # supervisor, broker, sink, worker
     assert p.stop() == 0
     time.sleep(0.5)
     assert p.group_processes(pgid) == []
@@ -87,7 +97,7 @@ def test_no_process_outlives_a_killed_supervisor(tmp_path: Path) -> None:
     p.start()
     assert p.proc is not None
     pgid = p.proc.pid
-    os.kill(pgid, signal.SIGKILL)   # the supervisor alone, uncleanly
+    os.kill(pgid, signal.SIGKILL)  # the supervisor alone, uncleanly
     p.proc.wait()
     deadline = time.monotonic() + 30
     while p.group_processes(pgid) and time.monotonic() < deadline:
@@ -105,6 +115,8 @@ def test_cli_ingest_straight_to_the_broker(pipeline: Pipeline, tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert "accepted       5" in result.stdout and "duplicate      2" in result.stdout
     pipeline.wait_idle()
-    rows = pipeline.sql("SELECT value FROM kpi_latest WHERE kpi='dvc.received' AND unit='03388' "
-                        "AND grain='day' AND period='2026-11-19'")
+    rows = pipeline.sql(
+        "SELECT value FROM kpi_latest WHERE kpi='dvc.received' AND unit='03388' "
+        "AND grain='day' AND period='2026-11-19'"
+    )
     assert rows == [{"value": 5.0}]

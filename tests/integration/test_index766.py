@@ -22,8 +22,8 @@ Agency S, 2026-11 (nothing finished, no fee or full-online dossiers, digitised 0
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -66,43 +66,78 @@ def total(p: Pipeline, unit: str, period: str = "2026-11") -> float:
     return rows[0]["value"]
 
 
-@pytest.mark.parametrize("unit,expected", [(ds.A, 9 + 15 + 12 + 3 + 8 + 12 + 6 * (2 / 3) / 0.9),
-                                           (ds.P, 6 + 15 + 12 + 3 + 3 + 8 / 7 + 2 + 6 / 7 + 12 + 6 * (2 / 3) / 0.9),
-                                           (ds.S, 24.0)])
+@pytest.mark.parametrize(
+    "unit,expected",
+    [
+        (ds.A, 9 + 15 + 12 + 3 + 8 + 12 + 6 * (2 / 3) / 0.9),
+        (ds.P, 6 + 15 + 12 + 3 + 3 + 8 / 7 + 2 + 6 / 7 + 12 + 6 * (2 / 3) / 0.9),
+        (ds.S, 24.0),
+    ],
+)
 def test_totals_worked_by_hand(pipeline: Pipeline, unit: str, expected: float) -> None:
     assert math.isclose(total(pipeline, unit), expected, rel_tol=1e-9)
 
 
 def test_groups_bands_and_why_points_were_lost(pipeline: Pipeline) -> None:
-    groups = {r["kpi"]: r["value"] for r in pipeline.sql(
-        "SELECT kpi, value FROM kpi_latest WHERE kpi LIKE 'index766.group.%' AND unit = '03388' "
-        "AND grain = 'month' AND period = '2026-11'")}
-    assert groups == pytest.approx({"index766.group.CKMB": 9, "index766.group.TDGQ": 15, "index766.group.CLGQ": 12,
-                                    "index766.group.TTTT": 3, "index766.group.MDSH": 8,
-                                    "index766.group.MDHL": 12 + 6 * (2 / 3) / 0.9}, rel=1e-9)
-    bands = {r["unit"]: r["band"] for r in pipeline.sql(
-        "SELECT unit, band FROM index766_scores WHERE grain = 'month' AND period = '2026-11'")}
+    groups = {
+        r["kpi"]: r["value"]
+        for r in pipeline.sql(
+            "SELECT kpi, value FROM kpi_latest WHERE kpi LIKE 'index766.group.%' AND unit = '03388' "
+            "AND grain = 'month' AND period = '2026-11'"
+        )
+    }
+    assert groups == pytest.approx(
+        {
+            "index766.group.CKMB": 9,
+            "index766.group.TDGQ": 15,
+            "index766.group.CLGQ": 12,
+            "index766.group.TTTT": 3,
+            "index766.group.MDSH": 8,
+            "index766.group.MDHL": 12 + 6 * (2 / 3) / 0.9,
+        },
+        rel=1e-9,
+    )
+    bands = {
+        r["unit"]: r["band"]
+        for r in pipeline.sql(
+            "SELECT unit, band FROM index766_scores WHERE grain = 'month' AND period = '2026-11'"
+        )
+    }
     assert (bands[ds.A], bands[ds.P], bands[ds.S]) == ("trung_binh", "trung_binh", "yeu")
-    lost = pipeline.sql("SELECT component, basis, ratio, lost FROM index766_components WHERE unit = '03388' "
-                        "AND grain = 'month' AND period = '2026-11' AND lost > 0 ORDER BY lost DESC, component")
+    lost = pipeline.sql(
+        "SELECT component, basis, ratio, lost FROM index766_components WHERE unit = '03388' "
+        "AND grain = 'month' AND period = '2026-11' AND lost > 0 ORDER BY lost DESC, component"
+    )
     by = {r["component"]: (r["basis"], r["lost"]) for r in lost}
     assert by["ON_TIME"] == ("measured", pytest.approx(5.0)) and by["PUBLISH_ON_TIME"] == ("supplied", 3.0)
     assert by["PUBLIC_UPDATE_ON_TIME"] == ("no_data", 4.0) and "CITIZEN_DATA_CONNECTED_DOSSIER" not in by
-    na = pipeline.sql("SELECT basis FROM index766_components WHERE unit = '03388' AND grain = 'month' "
-                      "AND period = '2026-11' AND component = 'CITIZEN_DATA_CONNECTED_DOSSIER'")
+    na = pipeline.sql(
+        "SELECT basis FROM index766_components WHERE unit = '03388' AND grain = 'month' "
+        "AND period = '2026-11' AND component = 'CITIZEN_DATA_CONNECTED_DOSSIER'"
+    )
     assert na == [{"basis": "not_applicable"}]
 
 
 def test_quarters_and_years_too_and_no_day_grain(pipeline: Pipeline) -> None:
-    grains = {r["grain"] for r in pipeline.sql("SELECT DISTINCT grain FROM kpi_latest WHERE kpi = 'index766.total'")}
+    grains = {
+        r["grain"] for r in pipeline.sql("SELECT DISTINCT grain FROM kpi_latest WHERE kpi = 'index766.total'")
+    }
     assert grains == {"month", "quarter", "year"}
-    assert total(pipeline, ds.S, "2026-09") < total(pipeline, ds.A)   # S's September dossier was late
+    assert total(pipeline, ds.S, "2026-09") < total(pipeline, ds.A)  # S's September dossier was late
 
 
 def test_a_late_record_moves_the_index(pipeline: Pipeline) -> None:
     before = total(pipeline, ds.S)
-    late_finish = ds.rec("D9", ds.S, 10, ds.L("11-21T08:00"), ds.L("11-18T08:00"), ds.L("11-19T17:00"),
-                         NgayKetThucXuLy=ds.L("11-19T16:00"), CoKetQuaDienTu=True)
+    late_finish = ds.rec(
+        "D9",
+        ds.S,
+        10,
+        ds.L("11-21T08:00"),
+        ds.L("11-18T08:00"),
+        ds.L("11-19T17:00"),
+        NgayKetThucXuLy=ds.L("11-19T16:00"),
+        CoKetQuaDienTu=True,
+    )
     assert pipeline.ingest("dvc", [late_finish])[1]["accepted"] == 1
     pipeline.wait_idle()
     # D9 finished on time with an e-result: TDGQ 20*1, MDSH e-result 6*1, and no longer overdue

@@ -23,13 +23,38 @@ IDS = ["001203004567", "123456789012", "079203001234", "036099012345", "07920300
 T = "2026-11-20T09:00:00+07:00"
 PLANTED = {
     "dvc": [{**ds.D1[0], "MaHoSo": "PII-1", "CCCD": IDS[0]}],
-    "eoffice": [{"doc_id": "PII-2", "unit": "12.SNV", "direction": "outgoing", "status": "issued",
-                 "event_time": T, "signer": {"id": int(IDS[1])}}],
-    "population": [{"event_id": IDS[3], "kind": "eid_activated", "commune": "03388", "event_time": T, "level": 2,
-                    "citizen_ref": IDS[2]},
-                   {"event_id": "PII-4", "kind": "verification", "commune": "03388", "event_time": T,
-                    "result": "ok", "latency_ms": 10, "requester": IDS[4]}],
-    "telecom": [{"kind": "site", "site_id": "PII-5", "commune": "03388", "valid_from": T, "villages": [IDS[5]]}],
+    "eoffice": [
+        {
+            "doc_id": "PII-2",
+            "unit": "12.SNV",
+            "direction": "outgoing",
+            "status": "issued",
+            "event_time": T,
+            "signer": {"id": int(IDS[1])},
+        }
+    ],
+    "population": [
+        {
+            "event_id": IDS[3],
+            "kind": "eid_activated",
+            "commune": "03388",
+            "event_time": T,
+            "level": 2,
+            "citizen_ref": IDS[2],
+        },
+        {
+            "event_id": "PII-4",
+            "kind": "verification",
+            "commune": "03388",
+            "event_time": T,
+            "result": "ok",
+            "latency_ms": 10,
+            "requester": IDS[4],
+        },
+    ],
+    "telecom": [
+        {"kind": "site", "site_id": "PII-5", "commune": "03388", "valid_from": T, "villages": [IDS[5]]}
+    ],
 }
 
 
@@ -41,11 +66,15 @@ def test_personal_ids_never_leave_the_connector(pipeline: Pipeline) -> None:
     assert answer["dead_letter_reasons"] == {"unparseable": 1}
     pipeline.wait_idle()
     accepted = pipeline.sql("SELECT count(*) AS n FROM raw_population")[0]["n"]
-    assert accepted == 1   # the activation, its identity fields pseudonymized; the other is a dead letter
+    assert accepted == 1  # the activation, its identity fields pseudonymized; the other is a dead letter
     reasons = pipeline.sql("SELECT source, reason FROM dead_letters ORDER BY source")
     assert {(r["source"], r["reason"]) for r in reasons} >= {
-        ("dvc", "personal_id"), ("eoffice", "personal_id"), ("population", "personal_id"),
-        ("telecom", "personal_id"), ("dvc", "unparseable")}
+        ("dvc", "personal_id"),
+        ("eoffice", "personal_id"),
+        ("population", "personal_id"),
+        ("telecom", "personal_id"),
+        ("dvc", "unparseable"),
+    }
     found = _scan_topics(pipeline) + _scan_duckdb(pipeline) + _scan_text(pipeline)
     assert not found, found
 
@@ -59,8 +88,9 @@ def _scan_topics(pipeline: Pipeline) -> list[str]:
     specs = topics.catalogue(source_names(), kpi_domains(), 4, detail_sources())
 
     async def scan() -> list[str]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=broker, group_id=None, enable_auto_commit=False,
-                                    fetch_max_wait_ms=20)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=broker, group_id=None, enable_auto_commit=False, fetch_max_wait_ms=20
+        )
         await consumer.start()
         found: list[str] = []
         try:
@@ -76,7 +106,7 @@ def _scan_topics(pipeline: Pipeline) -> list[str]:
                         blob = (r.key or b"") + (r.value or b"") + b"".join(v for _, v in r.headers or [])
                         found += [f"{tp.topic}: {i}" for i in _leaks(blob)]
                         is_json = bool(r.value) and r.value[:1] in (b"{", b"[")
-                        if is_json and has_personal_id(orjson.loads(r.value), keys=False):   # values only
+                        if is_json and has_personal_id(orjson.loads(r.value), keys=False):  # values only
                             found.append(f"{tp.topic}: a 12-digit value")
         finally:
             await consumer.stop()

@@ -32,7 +32,9 @@ def child_pid(pipeline: Pipeline, needle: str) -> int:
     return int(line.split()[0])
 
 
-def ingest_until_accepted(pipeline: Pipeline, records: list[dict[str, object]], timeout_s: float = 90) -> list[int]:
+def ingest_until_accepted(
+    pipeline: Pipeline, records: list[dict[str, object]], timeout_s: float = 90
+) -> list[int]:
     """Like a source system: retry on 503 until the pipeline takes the batch."""
     codes, deadline = [], time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -46,13 +48,13 @@ def ingest_until_accepted(pipeline: Pipeline, records: list[dict[str, object]], 
 
 def test_broker_killed_right_after_accepting_loses_nothing(pipeline: Pipeline) -> None:
     assert pipeline.ingest("dvc", dossiers("K", 300))[1]["accepted"] == 300
-    os.kill(child_pid(pipeline, "tansu"), signal.SIGKILL)   # before the sink could archive them all
+    os.kill(child_pid(pipeline, "tansu"), signal.SIGKILL)  # before the sink could archive them all
     codes = ingest_until_accepted(pipeline, dossiers("L", 20))
     assert 503 in codes or codes == [200]
     pipeline.wait_idle(timeout_s=180)
     assert pipeline.sql("SELECT count(*) AS n FROM raw_dvc")[0]["n"] == 320
     assert received(pipeline) == 320
-    code, answer = pipeline.ingest("dvc", dossiers("K", 300))   # identities survived the restart
+    code, answer = pipeline.ingest("dvc", dossiers("K", 300))  # identities survived the restart
     assert (code, answer["duplicate"]) == (200, 300)
 
 
@@ -64,7 +66,10 @@ def test_killed_worker_and_sink_are_restarted_and_count_once(pipeline: Pipeline)
     assert pipeline.ingest("dvc", dossiers("S", 50))[1]["accepted"] == 50
     pipeline.wait_idle(timeout_s=180)
     assert received(pipeline) == before + 100
-    assert pipeline.sql("SELECT count(*) AS n, count(DISTINCT id) AS d FROM raw_dvc")[0] == {"n": 420, "d": 420}
+    assert pipeline.sql("SELECT count(*) AS n, count(DISTINCT id) AS d FROM raw_dvc")[0] == {
+        "n": 420,
+        "d": 420,
+    }
 
 
 def test_requests_beyond_the_rate_bound_get_429(tmp_path: Path) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 import pytest
@@ -14,7 +15,9 @@ from tests.harness import ROOT, Pipeline
 
 pytestmark = pytest.mark.integration
 SOURCES = ("dvc", "eoffice", "population", "telecom")
-NOT_LIVE = "SELECT kpi, unit, grain, period, value, numerator, denominator FROM kpi_current WHERE grain <> 'live'"
+NOT_LIVE = (
+    "SELECT kpi, unit, grain, period, value, numerator, denominator FROM kpi_current WHERE grain <> 'live'"
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +25,27 @@ def stopped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     """A pipeline fed 30 simulated hours of every source, then stopped (DuckDB is free)."""
     workdir = Path(tmp_path_factory.mktemp("replay"))
     dump = workdir / "sim"
-    subprocess.run([sys.executable, "-m", "ioc.cli", "simulate", "--seed", "7", "--dump", str(dump),
-                    "--sim-hours", "30", "--sites", "40", "--start", "2026-03-02T00:00:00+07:00"],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ioc.cli",
+            "simulate",
+            "--seed",
+            "7",
+            "--dump",
+            str(dump),
+            "--sim-hours",
+            "30",
+            "--sites",
+            "40",
+            "--start",
+            "2026-03-02T00:00:00+07:00",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     p = Pipeline(workdir)
     p.start()
     try:
@@ -43,7 +64,10 @@ def db(p: Pipeline) -> Path:
 
 def rows(p: Pipeline, query: str = NOT_LIVE) -> set[tuple[Any, ...]]:
     with duckdb.connect(str(db(p))) as con:
-        return {tuple(round(x, 9) if isinstance(x, float) else x for x in r) for r in con.execute(query).fetchall()}
+        return {
+            tuple(round(x, 9) if isinstance(x, float) else x for x in r)
+            for r in con.execute(query).fetchall()
+        }
 
 
 def test_the_live_kpis_equal_a_recomputation_from_the_archive(stopped: Pipeline) -> None:

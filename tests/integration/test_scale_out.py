@@ -119,9 +119,10 @@ async def _describe(address: str) -> dict[str, tuple[int, str]]:
     try:
         names = await admin.list_topics()
         resources = [ConfigResource(ConfigResourceType.TOPIC, n) for n in names]
-        policies = {r[3]: dict((e[0], e[1]) for e in r[4]).get("cleanup.policy")
+        policies = {r[3]: {e[0]: e[1] for e in r[4]}.get("cleanup.policy")
                     for response in await admin.describe_configs(resources) for r in response.resources}
-        return {d["topic"]: (len(d["partitions"]), policies[d["topic"]]) for d in await admin.describe_topics(names)}
+        described = await admin.describe_topics(names)
+        return {d["topic"]: (len(d["partitions"]), policies[d["topic"]]) for d in described}
     finally:
         await admin.close()
 
@@ -131,20 +132,28 @@ def test_ioc_topics_create_makes_the_catalogue_on_a_broker(tmp_path: Path) -> No
     address = broker.start()
     try:
         config = _topics_config(tmp_path, address, partitions=3)
-        expected = {spec.name: (spec.partitions, "compact" if spec.compacted else "delete")
-                    for spec in load_config(config).topology.catalogue()}
+        expected = {
+            spec.name: (spec.partitions, "compact" if spec.compacted else "delete")
+            for spec in load_config(config).topology.catalogue()
+        }
         # everything `ioc run` creates, plus the KPI workers' Faust leader topic
-        assert {s.name for s in topics.catalogue(source_names(), kpi_domains(), 3, detail_sources())} < set(expected)
+        assert {s.name for s in topics.catalogue(source_names(), kpi_domains(), 3, detail_sources())} < set(
+            expected
+        )
         assert expected["ioc-kpi-__assignor-__leader"] == (1, "delete")
         plan = _ioc(config, "topics", "plan")
-        assert plan.returncode == 0 and len(plan.stdout.splitlines()) == len(expected), plan.stdout + plan.stderr
+        assert plan.returncode == 0 and len(plan.stdout.splitlines()) == len(expected), (
+            plan.stdout + plan.stderr
+        )
         created = _ioc(config, "topics", "create")
         assert created.returncode == 0, created.stdout + created.stderr
         assert asyncio.run(_describe(address)) == expected
-        again = _ioc(config, "topics", "create")   # idempotent
+        again = _ioc(config, "topics", "create")  # idempotent
         assert again.returncode == 0 and again.stdout == created.stdout, again.stdout + again.stderr
         # the same topics with another partition count are refused, as `ioc run` refuses them
         other = _ioc(_topics_config(tmp_path, address, partitions=4), "topics", "create")
-        assert other.returncode == 1 and "partition counts differ" in other.stderr, other.stdout + other.stderr
+        assert other.returncode == 1 and "partition counts differ" in other.stderr, (
+            other.stdout + other.stderr
+        )
     finally:
         broker.stop()

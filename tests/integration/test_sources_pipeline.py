@@ -47,7 +47,9 @@ def test_eoffice_phase2_late_and_changed_records(pipeline: Pipeline) -> None:
 # --- population -----------------------------------------------------------------------------------
 
 def test_population_phase1(pipeline: Pipeline) -> None:
-    ingest(pipeline, "population", ds.POP_PHASE1, ds.POP_ACCEPTED_PHASE1, ds.POP_DUPLICATES_PHASE1, ds.POP_BAD)
+    ingest(
+        pipeline, "population", ds.POP_PHASE1, ds.POP_ACCEPTED_PHASE1, ds.POP_DUPLICATES_PHASE1, ds.POP_BAD
+    )
     pipeline.wait_idle()
     assert_kpis(pipeline.kpis("population"), ds.POP_EXPECTED_PHASE1, ds.POP_ABSENT_PHASE1)
 
@@ -59,15 +61,19 @@ def test_population_phase2_late_records(pipeline: Pipeline) -> None:
 
 
 def test_population_raw_ids_are_archived_only_as_their_pseudonym(pipeline: Pipeline) -> None:
-    refs = pipeline.sql("SELECT DISTINCT record->>'citizen_ref' AS ref FROM raw_population "
-                        "WHERE record->>'event_id' IN ('pa07', 'pa08')")
+    refs = pipeline.sql(
+        "SELECT DISTINCT record->>'citizen_ref' AS ref FROM raw_population "
+        "WHERE record->>'event_id' IN ('pa07', 'pa08')"
+    )
     assert len(refs) == 1 and re.fullmatch(r"pid-[0-9a-f]{32}", refs[0]["ref"])
-    ids = pipeline.sql("SELECT record->>'event_id' AS id, key FROM raw_population "
-                       "WHERE record->>'event_id' LIKE 'pid-%'")
+    ids = pipeline.sql(
+        "SELECT record->>'event_id' AS id, key FROM raw_population WHERE record->>'event_id' LIKE 'pid-%'"
+    )
     assert len(ids) == 1 and re.fullmatch(r"pid-[0-9a-f]{32}", ids[0]["id"])
 
 
 # --- telecom --------------------------------------------------------------------------------------
+
 
 def test_telecom_phase1(pipeline: Pipeline) -> None:
     ingest(pipeline, "telecom", ds.TEL_PHASE1, ds.TEL_ACCEPTED_PHASE1, ds.TEL_DUPLICATES_PHASE1, ds.TEL_BAD)
@@ -84,9 +90,11 @@ def test_telecom_inventory_after_alarm(pipeline: Pipeline) -> None:
 def test_telecom_commune_cut_off_step_by_step(pipeline: Pipeline) -> None:
     def live() -> tuple[Any, Any, Any]:
         got = pipeline.kpis("telecom")
-        return (got[("telecom.sites_out", ds.A, "live", "live")][0],
-                got[("telecom.commune_cut_off", ds.A, "live", "live")][0],
-                got[("telecom.sites_out", ds.P, "live", "live")][0])
+        return (
+            got[("telecom.sites_out", ds.A, "live", "live")][0],
+            got[("telecom.commune_cut_off", ds.A, "live", "live")][0],
+            got[("telecom.sites_out", ds.P, "live", "live")][0],
+        )
 
     assert live() == (0, 0, 2)
     for record, a_out, a_cut, p_out in ds.TEL_STEPS:
@@ -101,14 +109,19 @@ def test_telecom_final_values(pipeline: Pipeline) -> None:
 
 # --- the whole store ------------------------------------------------------------------------------
 
+
 def test_every_configured_unit_has_its_live_rows(pipeline: Pipeline) -> None:
-    rows = pipeline.sql("SELECT kpi, unit_level, count(*) AS n FROM kpi_latest WHERE grain = 'live' "
-                        "AND kpi NOT LIKE 'dvc.%' GROUP BY ALL")
+    rows = pipeline.sql(
+        "SELECT kpi, unit_level, count(*) AS n FROM kpi_latest WHERE grain = 'live' "
+        "AND kpi NOT LIKE 'dvc.%' GROUP BY ALL"
+    )
     counts = {(r["kpi"], r["unit_level"]): r["n"] for r in rows}
     assert counts == {
-        ("eoffice.overdue_open", "commune"): 38, ("eoffice.overdue_open", "agency"): 14,
+        ("eoffice.overdue_open", "commune"): 38,
+        ("eoffice.overdue_open", "agency"): 14,
         ("eoffice.overdue_open", "province"): 1,
-        ("telecom.sites_out", "commune"): 38, ("telecom.sites_out", "province"): 1,
+        ("telecom.sites_out", "commune"): 38,
+        ("telecom.sites_out", "province"): 1,
         ("telecom.commune_cut_off", "commune"): 38,
     }
 
@@ -118,23 +131,32 @@ def test_dead_letters_by_source_and_reason(pipeline: Pipeline) -> None:
     got: dict[str, dict[str, int]] = {}
     for r in rows:
         got.setdefault(r["source"], {})[r["reason"]] = r["n"]
-    assert got == {"eoffice": ds.reasons(ds.EOFFICE_BAD), "population": ds.reasons(ds.POP_BAD),
-                   "telecom": ds.reasons(ds.TEL_BAD)}
+    assert got == {
+        "eoffice": ds.reasons(ds.EOFFICE_BAD),
+        "population": ds.reasons(ds.POP_BAD),
+        "telecom": ds.reasons(ds.TEL_BAD),
+    }
 
 
 def test_raw_archives_hold_each_accepted_record_once(pipeline: Pipeline) -> None:
-    want = {"eoffice": ds.EOFFICE_ACCEPTED_PHASE1 + ds.EOFFICE_ACCEPTED_PHASE2,
-            "population": ds.POP_ACCEPTED_PHASE1 + ds.POP_ACCEPTED_PHASE2,
-            "telecom": ds.TEL_ACCEPTED_PHASE1 + ds.TEL_ACCEPTED_PHASE2 + len(ds.TEL_STEPS)}
+    want = {
+        "eoffice": ds.EOFFICE_ACCEPTED_PHASE1 + ds.EOFFICE_ACCEPTED_PHASE2,
+        "population": ds.POP_ACCEPTED_PHASE1 + ds.POP_ACCEPTED_PHASE2,
+        "telecom": ds.TEL_ACCEPTED_PHASE1 + ds.TEL_ACCEPTED_PHASE2 + len(ds.TEL_STEPS),
+    }
     for source, n in want.items():
         row = pipeline.sql(f"SELECT count(*) AS n, count(DISTINCT id) AS ids FROM raw_{source}")[0]
         assert row["n"] == row["ids"] == n, source
     # the first delivered copy of a duplicate won
-    signed = pipeline.sql("SELECT record->>'digitally_signed' AS s FROM raw_eoffice "
-                          "WHERE record->>'doc_id' = 'E1' AND record->>'status' = 'issued'")
+    signed = pipeline.sql(
+        "SELECT record->>'digitally_signed' AS s FROM raw_eoffice "
+        "WHERE record->>'doc_id' = 'E1' AND record->>'status' = 'issued'"
+    )
     assert signed == [{"s": "true"}]
-    t2 = pipeline.sql("SELECT record->>'commune' AS c FROM raw_telecom "
-                      "WHERE record->>'kind' = 'site' AND record->>'site_id' = 'T2'")
+    t2 = pipeline.sql(
+        "SELECT record->>'commune' AS c FROM raw_telecom "
+        "WHERE record->>'kind' = 'site' AND record->>'site_id' = 'T2'"
+    )
     assert t2 == [{"c": ds.A}]
 
 
@@ -156,9 +178,14 @@ def _twelve_digit_runs(text: str) -> list[str]:
             b += 1
         if b - a == 32:
             continue
-        if start >= 2 and text[start - 1] == "." and text[start - 2].isdigit() and re.fullmatch(r"[0-9.e+-]*", text):
-            continue   # a DOUBLE column's fraction, e.g. 0.123456789012
-        found.append(text[max(0, start - 40):end + 40])
+        if (
+            start >= 2
+            and text[start - 1] == "."
+            and text[start - 2].isdigit()
+            and re.fullmatch(r"[0-9.e+-]*", text)
+        ):
+            continue  # a DOUBLE column's fraction, e.g. 0.123456789012
+        found.append(text[max(0, start - 40) : end + 40])
     return found
 
 
@@ -175,13 +202,16 @@ def test_no_raw_personal_id_anywhere_in_duckdb(pipeline: Pipeline) -> None:
                 leaks += [f"{table}.{column}: {snippet!r}" for snippet in _twelve_digit_runs(text)]
     assert not leaks, "\n".join(leaks[:20])
     # the raw ids did arrive: as pseudonyms in the archive and masked in the dead letters
-    masked = pipeline.sql("SELECT count(*) AS n FROM dead_letters WHERE source = 'population' "
-                          "AND reason = 'personal_id' AND record LIKE '%************%'")
+    masked = pipeline.sql(
+        "SELECT count(*) AS n FROM dead_letters WHERE source = 'population' "
+        "AND reason = 'personal_id' AND record LIKE '%************%'"
+    )
     assert masked[0]["n"] == ds.reasons(ds.POP_BAD)["personal_id"]
 
 
 def test_drill_down_views_agree_with_the_live_kpis(pipeline: Pipeline) -> None:
     """Every overdue document and every site out is listed, and nothing else."""
+
     def live(kpi: str) -> dict[str, float]:
         rows = pipeline.sql(f"SELECT unit, value FROM kpi_latest WHERE kpi = '{kpi}' AND value > 0")
         return {r["unit"]: r["value"] for r in rows if r["unit"] != "12"}

@@ -16,7 +16,9 @@ UNITS = load_settings().units
 KPIS = DvcKpis()
 
 
-def compute(records: list[dict[str, Any]], partitions: int = 1, now_us: int = 2_000_000_000_000_000) -> KpiRows:
+def compute(
+    records: list[dict[str, Any]], partitions: int = 1, now_us: int = 2_000_000_000_000_000
+) -> KpiRows:
     """Fold records over `partitions` folds (as the workers do), then combine."""
     return fold_and_combine(KPIS, UNITS, records, lambda r: hash(r["MaHoSo"]), partitions, now_us)
 
@@ -54,7 +56,9 @@ def test_supplement_time_is_subtracted() -> None:
 
 
 def test_two_supplement_requests_are_late_even_without_due() -> None:
-    done = outcome([_r(0, 2, None), _r(1, 5, None), _r(2, 4, None), _r(3, 5, None), _r(4, 4, None), _r(5, 9, None)])
+    done = outcome(
+        [_r(0, 2, None), _r(1, 5, None), _r(2, 4, None), _r(3, 5, None), _r(4, 4, None), _r(5, 9, None)]
+    )
     assert done is not None and not done.on_time
 
 
@@ -78,6 +82,6 @@ def test_a_moved_dossier_leaves_no_empty_row() -> None:
 
 def test_overdue_follows_the_clock() -> None:
     open_dossier = ds.rec("O1", ds.B, 4, ds.L("11-01T08:00"), ds.L("11-01T08:00"), ds.L("11-10T17:00"))
-    due_us = 1_794_304_800_000_000   # 2026-11-10T17:00+07:00
+    due_us = 1_794_304_800_000_000  # 2026-11-10T17:00+07:00
     assert compute([open_dossier], now_us=due_us - 1)[("dvc.overdue_open", ds.B, "live", "live")][0] == 0
     assert compute([open_dossier], now_us=due_us + 1)[("dvc.overdue_open", ds.B, "live", "live")][0] == 1

@@ -96,19 +96,25 @@ def test_forgetting_never_changes_a_number_or_a_refusal(seed: int, monkeypatch: 
 
 def test_events_older_than_the_horizon_are_refused_and_old_years_forgotten() -> None:
     fold = KPIS["population"].new_fold(UNITS, LATE)
-    event = {"event_id": "v1", "kind": "verification", "commune": ds.A, "event_time": "2025-06-01T08:00:00+07:00",
-             "result": "ok", "latency_ms": 10}
-    arrival_2025 = 1_749_000_000_000_000               # 2025-06-04
+    event = {
+        "event_id": "v1",
+        "kind": "verification",
+        "commune": ds.A,
+        "event_time": "2025-06-01T08:00:00+07:00",
+        "result": "ok",
+        "latency_ms": 10,
+    }
+    arrival_2025 = 1_749_000_000_000_000  # 2025-06-04
     fold.apply(event, arrival_2025)
     fold.samples.drain()
     with pytest.raises(TooLate, match="more than 30 days before it arrived"):
         fold.apply({**event, "event_id": "v2"}, arrival_2025 + LATE)
-    assert 2025 in fold.verified                       # type: ignore[attr-defined]
-    in_2026 = 1_770_000_000_000_000                    # 2026-02-02: 2025 ended > 30 days + margin before
+    assert 2025 in fold.verified  # type: ignore[attr-defined]
+    in_2026 = 1_770_000_000_000_000  # 2026-02-02: 2025 ended > 30 days + margin before
     fold.apply({**event, "event_id": "v3", "event_time": "2026-02-01T08:00:00+07:00"}, in_2026)
-    assert 2025 not in fold.verified and 2026 in fold.verified   # type: ignore[attr-defined]
+    assert 2025 not in fold.verified and 2026 in fold.verified  # type: ignore[attr-defined]
     assert not [k for k in fold.samples.values if k[3].startswith("2025")]
-    assert fold.partials.sums[("verify", ds.A, "year", "2025")] == [1, 1]   # the numbers stay
+    assert fold.partials.sums[("verify", ds.A, "year", "2025")] == [1, 1]  # the numbers stay
 
 
 def test_without_arrival_times_nothing_is_refused_or_forgotten() -> None:

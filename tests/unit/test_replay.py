@@ -52,9 +52,14 @@ def test_every_hand_worked_dvc_row(tmp_path: Path) -> None:
     assert result.records["dvc"] == len(ds.PHASE1 + ds.PHASE2) and not result.errors["dvc"]
 
 
-@pytest.mark.parametrize("unit,expected", [(ds.A, 9 + 15 + 12 + 3 + 8 + 12 + 6 * (2 / 3) / 0.9),
-                                           (ds.P, 6 + 15 + 12 + 3 + 3 + 8 / 7 + 2 + 6 / 7 + 12 + 6 * (2 / 3) / 0.9),
-                                           (ds.S, 24.0)])
+@pytest.mark.parametrize(
+    "unit,expected",
+    [
+        (ds.A, 9 + 15 + 12 + 3 + 8 + 12 + 6 * (2 / 3) / 0.9),
+        (ds.P, 6 + 15 + 12 + 3 + 3 + 8 / 7 + 2 + 6 / 7 + 12 + 6 * (2 / 3) / 0.9),
+        (ds.S, 24.0),
+    ],
+)
 def test_the_766_index_worked_by_hand(tmp_path: Path, unit: str, expected: float) -> None:
     result = replay(ds.PHASE1 + ds.PHASE2, tmp_path)
     total = result.updates[f"index766.total|{unit}|month|2026-11"]
@@ -85,6 +90,7 @@ def test_a_record_the_fold_refuses_is_counted_not_raised(tmp_path: Path) -> None
 
 def test_the_replay_forgets_closed_dossiers_beyond_the_horizon_and_says_how_many() -> None:
     from streams.kpis import horizon
+
     late = 30 * horizon.DAY_US
     r = Replay(SETTINGS.units, None, late)
     t0 = 1_793_000_000_000_000
@@ -92,7 +98,7 @@ def test_the_replay_forgets_closed_dossiers_beyond_the_horizon_and_says_how_many
     r.fold("dvc", d1, [t0] * len(d1))
     d8 = [orjson.dumps(x) for x in ds.D8]
     r.fold("dvc", d8, [t0 + late + horizon.MARGIN_US + horizon.PASS_EVERY_US + 1] * len(d8))
-    assert r.drain_parting("dvc").keys() == {"D1"}   # its last drill-down row, before it went
+    assert r.drain_parting("dvc").keys() == {"D1"}  # its last drill-down row, before it went
     result = r.finish(NOW_US, UPDATED)
     assert result.forgotten["dvc"] == 1 and result.kept["dvc"] == 1
-    assert value(result, "dvc.received", ds.A, "month", "2026-11") == (2, None, None)   # D1 still counts
+    assert value(result, "dvc.received", ds.A, "month", "2026-11") == (2, None, None)  # D1 still counts

@@ -58,7 +58,9 @@ def test_same_seed_and_start_give_the_same_records_however_they_are_advanced() -
 
 def test_bad_records_are_deterministic_too() -> None:
     recs = generate(world(sites=20), ("telecom",), START + 0.5 * DAY)["telecom"]
-    assert Faults(world(sites=20), 0.05).lines("telecom", recs) == Faults(world(sites=20), 0.05).lines("telecom", recs)
+    assert Faults(world(sites=20), 0.05).lines("telecom", recs) == Faults(world(sites=20), 0.05).lines(
+        "telecom", recs
+    )
 
 
 # -- validity ------------------------------------------------------------------------------------------
@@ -73,14 +75,18 @@ def test_every_record_follows_the_contract(two_days: dict[str, list[dict[str, An
 def test_the_pipeline_connectors_accept_every_record(two_days: dict[str, list[dict[str, Any]]]) -> None:
     received_us = int((START + 2 * DAY) * 1e6)
     for source, records in two_days.items():
-        verdicts = Counter(getattr(SOURCES[source].check(r, received_us, 600_000_000, UNITS), "reason", "ok")
-                           for r in records)
+        verdicts = Counter(
+            getattr(SOURCES[source].check(r, received_us, 600_000_000, UNITS), "reason", "ok")
+            for r in records
+        )
         assert verdicts == {"ok": len(records)}, (source, verdicts)
 
 
 def test_citizen_refs_are_pseudonyms_never_personal_ids(two_days: dict[str, list[dict[str, Any]]]) -> None:
     refs = [r["citizen_ref"] for r in two_days["population"] if "citizen_ref" in r]
-    assert refs and all(re.fullmatch(r"c-[0-9a-f]{24}", ref) and not re.search(r"[0-9]{10}", ref) for ref in refs)
+    assert refs and all(
+        re.fullmatch(r"c-[0-9a-f]{24}", ref) and not re.search(r"[0-9]{10}", ref) for ref in refs
+    )
 
 
 def test_bad_fraction_gives_dead_letters_of_every_kind_and_no_personal_id() -> None:
@@ -99,7 +105,15 @@ def test_bad_fraction_gives_dead_letters_of_every_kind_and_no_personal_id() -> N
                 continue
             verdict = SOURCES[source].check(value, received_us, 600_000_000, UNITS)
             reasons[getattr(verdict, "reason", "ok").split(":")[0]] += 1
-    assert {"ok", "missing_field", "bad_type", "bad_enum", "unknown_unit", "future_time", "unparseable"} <= set(reasons)
+    assert {
+        "ok",
+        "missing_field",
+        "bad_type",
+        "bad_enum",
+        "unknown_unit",
+        "future_time",
+        "unparseable",
+    } <= set(reasons)
     assert "personal_id" not in reasons
     assert Faults(w, 0.0).lines("dvc", records["dvc"]) == [orjson.dumps(r) for r in records["dvc"]]
 
@@ -120,7 +134,7 @@ def test_the_clock_compresses_time_then_follows_the_wall_clock_never_ahead() -> 
     ft.tick(1)
     assert clock.now() == START + 600 and not clock.live()
     ft.tick(10)
-    assert clock.now() == ft.wall and clock.live()          # caught up: 1x from here on
+    assert clock.now() == ft.wall and clock.live()  # caught up: 1x from here on
     ft.tick(3600)
     assert clock.now() == ft.wall
     with pytest.raises(ValueError):
@@ -139,15 +153,14 @@ def test_event_times_never_exceed_arrival_by_ten_minutes_across_the_catch_up() -
             stamped.extend((source, line, ft.wall) for line in lines)
 
     plan = Plan(world(sites=40), ALL, 20_000, None, 0.0)
-    driver = Driver(plan, Capture("http://unused", {s: "t" for s in ALL}), clock, say=lambda _: None)
-    for _ in range(40):            # ~9 s of catch-up at 20,000x, then half an hour live
+    driver = Driver(plan, Capture("http://unused", dict.fromkeys(ALL, "t")), clock, say=lambda _: None)
+    for _ in range(40):  # ~9 s of catch-up at 20,000x, then half an hour live
         driver.step()
         ft.tick(60 if clock.live() else 0.25)
     assert clock.live() and len(stamped) > 10_000
-    late = [(s, line) for s, line, wall in stamped
-            if contract_problems(s, orjson.loads(line), wall)]
+    late = [(s, line) for s, line, wall in stamped if contract_problems(s, orjson.loads(line), wall)]
     assert not late, late[:3]
-    assert any(wall > START + 2 * DAY + 60 for *_, wall in stamped)   # records kept coming once live
+    assert any(wall > START + 2 * DAY + 60 for *_, wall in stamped)  # records kept coming once live
 
 
 def test_office_hours_skip_lunch_nights_and_weekends() -> None:
@@ -181,16 +194,26 @@ def test_sender_batches_retries_503_after_retry_after_and_switches_off_unknown_s
         if url.endswith("/fax"):
             return 404, {}, {"error": "unknown source"}
         reply = next(answers, None)
-        return reply or (200, {}, {"accepted": n - 1, "duplicate": 0, "dead_lettered": 1,
-                                   "dead_letter_reasons": {"future_time": 1}})
+        return reply or (
+            200,
+            {},
+            {
+                "accepted": n - 1,
+                "duplicate": 0,
+                "dead_lettered": 1,
+                "dead_letter_reasons": {"future_time": 1},
+            },
+        )
 
     stop = NoWait()
-    sender = Sender("http://x", {"dvc": "t", "fax": "t", "none": None}, post=post, stop=stop, say=lambda _: None)
+    sender = Sender(
+        "http://x", {"dvc": "t", "fax": "t", "none": None}, post=post, stop=stop, say=lambda _: None
+    )
     sender.add("dvc", [b"{}"] * 1200)
     sender.add("fax", [b"{}"] * 3)
     sender.add("none", [b"{}"] * 2)
     sender.pump(force=True)
-    assert [n for s, n in calls if s == "dvc"] == [500, 500, 500, 200]      # the first 500 twice (503)
+    assert [n for s, n in calls if s == "dvc"] == [500, 500, 500, 200]  # the first 500 twice (503)
     assert stop.waits == [7.0]
     dvc, fax, none = (sender.tally[s] for s in ("dvc", "fax", "none"))
     assert (dvc.sent, dvc.accepted, dvc.dead_lettered, dvc.reasons["future_time"]) == (1200, 1197, 3, 3)

@@ -53,10 +53,15 @@ def test_dvc_looks_like_a_mountain_province(fortnight: dict[str, list[dict[str, 
     assert 0.5 <= sum(n for u, n in units.items() if UNITS.is_commune(u)) / len(latest) <= 0.75
 
 
-def test_eoffice_documents_are_mostly_signed_and_electronic(fortnight: dict[str, list[dict[str, Any]]]) -> None:
+def test_eoffice_documents_are_mostly_signed_and_electronic(
+    fortnight: dict[str, list[dict[str, Any]]],
+) -> None:
     docs = by_entity(fortnight["eoffice"], "doc_id")
-    issued = [max(d, key=lambda r: parse_ts(r["event_time"])) for d in docs.values()
-              if any(r["status"] == "issued" for r in d)]
+    issued = [
+        max(d, key=lambda r: parse_ts(r["event_time"]))
+        for d in docs.values()
+        if any(r["status"] == "issued" for r in d)
+    ]
     assert len(issued) / 14 > 100
     assert 0.85 <= statistics.mean(r["digitally_signed"] for r in issued) <= 0.99
     assert 0.85 <= statistics.mean(r["electronic"] for r in fortnight["eoffice"]) <= 0.99
@@ -87,13 +92,13 @@ def test_telecom_inventory_counters_and_a_commune_cut_off(fortnight: dict[str, l
     assert len(sites) == len({r["site_id"] for r in sites}) == 100
     pm = [r for r in recs if r["kind"] == "pm"]
     per_site = Counter(r["site_id"] for r in pm)
-    assert set(per_site.values()) == {14 * 96 - 1}          # the last quarter is delivered after `until`
+    assert set(per_site.values()) == {14 * 96 - 1}  # the last quarter is delivered after `until`
     starts = {datetime.fromisoformat(r["period_start"]) for r in pm}
     assert all(t.minute % 15 == 0 and t.second == 0 for t in starts)
     assert 0.99 <= statistics.mean(r["availability_pct"] for r in pm) / 100 < 1
     alarms = [r for r in recs if r["kind"] == "alarm"]
     states = Counter((r["alarm_id"], r["state"]) for r in alarms)
-    assert set(states.values()) == {1}                        # one raise and one clear per alarm id
+    assert set(states.values()) == {1}  # one raise and one clear per alarm id
     assert cut_off_communes(sites, alarms)
 
 
@@ -101,18 +106,22 @@ def cut_off_communes(sites: list[dict[str, Any]], alarms: list[dict[str, Any]]) 
     """Replay the alarms (contract 2.4): communes whose every site was out at one moment."""
     commune_of = {s["site_id"]: s["commune"] for s in sites}
     total = Counter(commune_of.values())
-    out: dict[str, set[str]] = defaultdict(set)               # site -> alarm ids keeping it out
+    out: dict[str, set[str]] = defaultdict(set)  # site -> alarm ids keeping it out
     cut: set[str] = set()
     for r in sorted(alarms, key=lambda r: (parse_ts(r["event_time"]), r["state"] == "raised")):
-        if r["probable_cause"] in ("site_down", "cell_outage", "transmission_down") \
-                and r["severity"] in ("critical", "major"):
+        if r["probable_cause"] in ("site_down", "cell_outage", "transmission_down") and r["severity"] in (
+            "critical",
+            "major",
+        ):
             (out[r["site_id"]].add if r["state"] == "raised" else out[r["site_id"]].discard)(r["alarm_id"])
             down = Counter(commune_of[s] for s, ids in out.items() if ids)
             cut |= {c for c, n in down.items() if n == total[c]}
     return cut
 
 
-def test_volumes_match_the_estimates_behind_the_automatic_speed(fortnight: dict[str, list[dict[str, Any]]]) -> None:
+def test_volumes_match_the_estimates_behind_the_automatic_speed(
+    fortnight: dict[str, list[dict[str, Any]]],
+) -> None:
     w = world(sites=100)
     for source, records in fortnight.items():
         estimate = GENERATORS[source].records_per_day(w)

@@ -11,7 +11,7 @@ import math
 import random
 import re
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -29,7 +29,7 @@ from tests.kpi_checks import assert_kpis
 from tests.kpi_compute import KpiRows, fold_and_combine
 
 UNITS = load_settings().units
-RECEIVED = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)   # 10:00 on 22 November in Lai Châu
+RECEIVED = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)   # 10:00 on 22 November in Lai Châu
 NOW_US = 1_795_316_400_000_000                                 # the same instant, epoch µs
 KEY = b"unit-test-pseudonym-key"
 
@@ -42,7 +42,9 @@ class Gateway:
         self.index = IdentityIndex()
         self.validator = Validator(SOURCES[source], UNITS, self.index, 1 << 20, 600, KEY)
 
-    def send(self, records: list[Any]) -> tuple[list[dict[str, Any]], int, int, dict[str, int], list[dict[str, Any]]]:
+    def send(
+        self, records: list[Any]
+    ) -> tuple[list[dict[str, Any]], int, int, dict[str, int], list[dict[str, Any]]]:
         """(accepted records as published, accepted, duplicate, reasons, dead letters)."""
         prepared = self.validator.prepare(ndjson(records), RECEIVED)
         self.index.commit(self.source, prepared.identities)
@@ -63,8 +65,9 @@ def accepted(source: str, *batches: list[Any]) -> list[dict[str, Any]]:
 def compute(source: str, records: list[dict[str, Any]], partitions: int = 1, now_us: int = NOW_US) -> KpiRows:
     """Fold accepted records over `partitions` folds keyed as the connector keys them, then combine."""
     spec = SOURCES[source]
-    return fold_and_combine(KPIS[source], UNITS, records, lambda r: zlib.crc32(spec.key(r).encode()), partitions,
-                            now_us)
+    return fold_and_combine(
+        KPIS[source], UNITS, records, lambda r: zlib.crc32(spec.key(r).encode()), partitions, now_us
+    )
 
 
 SETS = {
@@ -91,6 +94,7 @@ PHASE1 = {
 
 # --- validation: counts, duplicates, dead-letter reasons ------------------------------------------
 
+
 @pytest.mark.parametrize("source", SETS)
 def test_accepted_and_duplicate_counts(source: str) -> None:
     phase1, phase2, bad = SETS[source]
@@ -98,9 +102,9 @@ def test_accepted_and_duplicate_counts(source: str) -> None:
     _, n1, dup1, reasons1, _ = gateway.send(phase1 + [b for b, _ in bad])
     assert (n1, dup1) == COUNTS[source][:2]
     assert reasons1 == ds.reasons(bad)
-    _, n2, dup2, reasons2, _ = gateway.send(phase2[:COUNTS[source][2]])
+    _, n2, dup2, reasons2, _ = gateway.send(phase2[: COUNTS[source][2]])
     assert (n2, dup2, reasons2) == (COUNTS[source][2], 0, {})
-    _, n3, dup3, _, _ = gateway.send(phase1)   # everything again: all duplicates
+    _, n3, dup3, _, _ = gateway.send(phase1)  # everything again: all duplicates
     assert (n3, dup3) == (0, len(phase1))
 
 
@@ -141,6 +145,7 @@ def test_first_delivered_copy_wins() -> None:
 
 # --- hand-worked KPI values -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("source", SETS)
 def test_phase1_values(source: str) -> None:
     assert_kpis(compute(source, accepted(source, SETS[source][0])), *PHASE1[source])
@@ -153,7 +158,9 @@ def test_hand_worked_values(source: str) -> None:
 
 
 def test_telecom_inventory_after_alarm() -> None:
-    assert_kpis(compute("telecom", accepted("telecom", ds.TEL_PHASE1, ds.TEL_PHASE2)), ds.TEL_EXPECTED_PHASE2, [])
+    assert_kpis(
+        compute("telecom", accepted("telecom", ds.TEL_PHASE1, ds.TEL_PHASE2)), ds.TEL_EXPECTED_PHASE2, []
+    )
 
 
 def test_telecom_cut_off_step_by_step() -> None:
@@ -164,8 +171,14 @@ def test_telecom_cut_off_step_by_step() -> None:
     for record, a_out, a_cut, p_out in ds.TEL_STEPS:
         records += gateway.send([record])[0]
         out = compute("telecom", records)
-        got = tuple(out[(kpi, unit, "live", "live")][0] for kpi, unit in
-                    [("telecom.sites_out", ds.A), ("telecom.commune_cut_off", ds.A), ("telecom.sites_out", ds.P)])
+        got = tuple(
+            out[(kpi, unit, "live", "live")][0]
+            for kpi, unit in [
+                ("telecom.sites_out", ds.A),
+                ("telecom.commune_cut_off", ds.A),
+                ("telecom.sites_out", ds.P),
+            ]
+        )
         assert got == (a_out, a_cut, p_out), record
 
 
@@ -193,9 +206,11 @@ def test_every_configured_unit_has_its_live_rows() -> None:
 
 
 def test_ratio_kpis_carry_numerator_and_denominator_and_counts_do_not() -> None:
-    out = {**compute("eoffice", accepted("eoffice", ds.EOFFICE_PHASE1, ds.EOFFICE_PHASE2)),
-           **compute("population", accepted("population", ds.POP_PHASE1, ds.POP_PHASE2)),
-           **compute("telecom", accepted("telecom", ds.TEL_PHASE1, ds.TEL_PHASE2))}
+    out = {
+        **compute("eoffice", accepted("eoffice", ds.EOFFICE_PHASE1, ds.EOFFICE_PHASE2)),
+        **compute("population", accepted("population", ds.POP_PHASE1, ds.POP_PHASE2)),
+        **compute("telecom", accepted("telecom", ds.TEL_PHASE1, ds.TEL_PHASE2)),
+    }
     ratios = {"eoffice.signed_share", "eoffice.electronic_share", "population.verify_success_rate"}
     for (kpi, *_), (value, num, den) in out.items():
         if kpi in ratios:
@@ -206,13 +221,14 @@ def test_ratio_kpis_carry_numerator_and_denominator_and_counts_do_not() -> None:
 
 def test_overdue_document_follows_the_clock() -> None:
     records = accepted("eoffice", ds.E4)
-    deadline_us = 1_794_304_800_000_000   # 2026-11-10T17:00+07:00
+    deadline_us = 1_794_304_800_000_000  # 2026-11-10T17:00+07:00
     key = ("eoffice.overdue_open", ds.S, "live", "live")
     assert compute("eoffice", records, now_us=deadline_us - 1)[key][0] == 0
     assert compute("eoffice", records, now_us=deadline_us + 1)[key][0] == 1
 
 
 # --- where the code and the contract disagree ------------------------------------------------------
+
 
 def test_availability_of_a_moved_site_does_not_depend_on_arrival_order() -> None:
     # M sits in C from 2026-01-01 and in D from 2026-11-01; its counter of 11-05 10:00 belongs to D under

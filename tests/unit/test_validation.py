@@ -8,7 +8,7 @@ test_validation_privacy.py.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ UNITS = load_settings(Path(__file__).resolve().parents[2] / "config" / "pipeline
 DVC = DvcSource()
 MAX_RECORD_BYTES = 1 << 20
 TOLERANCE_S = 600
-RECEIVED = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)        # 10:00 in Lai Châu
+RECEIVED = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)        # 10:00 in Lai Châu
 RECEIVED_US = 1_795_316_400_000_000                                  # the same instant, epoch µs
 DROP = object()                                                      # record(F=DROP) removes F
 
@@ -101,7 +101,9 @@ def accepted(rec: Any) -> Accepted:
 
 
 def validator(index: IdentityIndex | None = None) -> Validator:
-    return Validator(DVC, UNITS, index if index is not None else IdentityIndex(), MAX_RECORD_BYTES, TOLERANCE_S)
+    return Validator(
+        DVC, UNITS, index if index is not None else IdentityIndex(), MAX_RECORD_BYTES, TOLERANCE_S
+    )
 
 
 def ndjson(*records: Any) -> bytes:
@@ -123,6 +125,7 @@ def dead_letters(prepared: Prepared) -> list[dict[str, Any]]:
 
 # --- the units the tests rely on --------------------------------------------------------------
 
+
 def test_configured_units_are_the_ones_the_tests_assume():
     assert UNITS.level("03388") == "commune"
     assert UNITS.level("12.SNV") == "agency"
@@ -131,6 +134,7 @@ def test_configured_units_are_the_ones_the_tests_assume():
 
 
 # --- accepted records -------------------------------------------------------------------------
+
 
 def test_complete_record_is_accepted_with_key_event_time_and_identity():
     rec = record()
@@ -142,7 +146,7 @@ def test_complete_record_is_accepted_with_key_event_time_and_identity():
 
 
 def test_record_with_only_the_required_fields_is_accepted():
-    assert reason(record(**{f: DROP for f in OPTIONAL})) is None
+    assert reason(record(**dict.fromkeys(OPTIONAL, DROP))) is None
 
 
 @pytest.mark.parametrize("field", OPTIONAL)
@@ -166,12 +170,15 @@ def test_bool_field_takes_true_and_false(field, value):
     assert reason(record(**{field: value})) is None
 
 
-@pytest.mark.parametrize("field,values", [
-    ("KenhThucHien", [1, 2, 3]),
-    ("TrangThaiHoSo", list(range(1, 11))),
-    ("DuocThanhToanTrucTuyen", [0, 1, 2]),
-    ("MucDoHaiLong", [1, 2, 3, 4, 5]),
-])
+@pytest.mark.parametrize(
+    "field,values",
+    [
+        ("KenhThucHien", [1, 2, 3]),
+        ("TrangThaiHoSo", list(range(1, 11))),
+        ("DuocThanhToanTrucTuyen", [0, 1, 2]),
+        ("MucDoHaiLong", [1, 2, 3, 4, 5]),
+    ],
+)
 def test_every_listed_integer_is_accepted(field, values):
     for value in values:
         assert reason(record(**{field: value})) is None, (field, value)
@@ -183,6 +190,7 @@ def test_commune_and_agency_codes_of_the_province_are_handling_units(code):
 
 
 # --- missing_field ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("field", REQUIRED)
 def test_absent_required_field_is_missing_field(field):
@@ -203,6 +211,7 @@ def test_empty_object_misses_the_first_field_of_the_table():
 
 
 # --- bad_type (strict JSON types) -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("field", TABLE_ORDER)
 def test_wrong_json_type_is_bad_type(field):
@@ -243,32 +252,48 @@ def test_timestamp_field_takes_only_a_timestamp_string(field, value):
 
 # --- bad_enum ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("field,value", [
-    ("KenhThucHien", 0), ("KenhThucHien", 4), ("KenhThucHien", -1), ("KenhThucHien", 2 ** 70),
-    ("TrangThaiHoSo", 0), ("TrangThaiHoSo", 11), ("TrangThaiHoSo", -(2 ** 64)),
-    ("DuocThanhToanTrucTuyen", 3), ("DuocThanhToanTrucTuyen", -1),
-    ("MucDoHaiLong", 0), ("MucDoHaiLong", 6),
-])
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("KenhThucHien", 0),
+        ("KenhThucHien", 4),
+        ("KenhThucHien", -1),
+        ("KenhThucHien", 2**70),
+        ("TrangThaiHoSo", 0),
+        ("TrangThaiHoSo", 11),
+        ("TrangThaiHoSo", -(2**64)),
+        ("DuocThanhToanTrucTuyen", 3),
+        ("DuocThanhToanTrucTuyen", -1),
+        ("MucDoHaiLong", 0),
+        ("MucDoHaiLong", 6),
+    ],
+)
 def test_integer_outside_its_list_is_bad_enum_not_bad_type(field, value):
     assert reason(record(**{field: value})) == f"bad_enum:{field}"
 
 
 # --- unknown_unit -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("code", [
-    "12.STTTT",     # a dissolved department (merged into 12.SKHCN)
-    "12",           # the province itself does not handle dossiers
-    "01.SNV",       # another province's agency
-    "00004",        # another province's commune
-    "03391",        # not a commune of Lai Châu after 1 July 2025
-    "03388 ",       # codes are compared exactly
-    "12.snv",
-])
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "12.STTTT",  # a dissolved department (merged into 12.SKHCN)
+        "12",  # the province itself does not handle dossiers
+        "01.SNV",  # another province's agency
+        "00004",  # another province's commune
+        "03391",  # not a commune of Lai Châu after 1 July 2025
+        "03388 ",  # codes are compared exactly
+        "12.snv",
+    ],
+)
 def test_code_that_is_not_a_commune_or_agency_of_the_province_is_unknown_unit(code):
     assert reason(record(MaDonVi=code)) == f"unknown_unit:{code}"
 
 
 # --- reason precedence (contract 7) -----------------------------------------------------------
+
 
 def test_non_object_json_value_is_unparseable():
     for value in (5, "x", None, True, [record()]):
@@ -280,8 +305,14 @@ def test_personal_id_beats_missing_field():
 
 
 def test_personal_id_beats_every_later_category():
-    rec = record(MaTTHC=DROP, KenhThucHien="2", TrangThaiHoSo=11, MaDonVi="12.STTTT",
-                 ThoiGianCapNhat="2030-01-01T00:00:00Z", NguoiNop={"SoDinhDanh": "001203004567"})
+    rec = record(
+        MaTTHC=DROP,
+        KenhThucHien="2",
+        TrangThaiHoSo=11,
+        MaDonVi="12.STTTT",
+        ThoiGianCapNhat="2030-01-01T00:00:00Z",
+        NguoiNop={"SoDinhDanh": "001203004567"},
+    )
     assert reason(rec) == "personal_id"
 
 
@@ -298,13 +329,17 @@ def test_bad_enum_beats_unknown_unit_of_an_earlier_field():
 
 
 def test_unknown_unit_beats_future_time():
-    assert reason(record(MaDonVi="12.STTTT", ThoiGianCapNhat="2026-11-23T09:00:00+07:00")) \
+    assert (
+        reason(record(MaDonVi="12.STTTT", ThoiGianCapNhat="2026-11-23T09:00:00+07:00"))
         == "unknown_unit:12.STTTT"
+    )
 
 
 def test_bad_type_of_another_timestamp_beats_future_time():
-    assert reason(record(ThoiGianCapNhat="2026-11-23T09:00:00+07:00", NgayHenTra="2026-11-27")) \
+    assert (
+        reason(record(ThoiGianCapNhat="2026-11-23T09:00:00+07:00", NgayHenTra="2026-11-27"))
         == "bad_type:NgayHenTra"
+    )
 
 
 def test_unparseable_event_time_is_bad_type_not_future_time():
@@ -317,7 +352,7 @@ def test_bad_type_of_the_unit_field_is_not_unknown_unit():
 
 @pytest.mark.parametrize("i", range(len(REQUIRED) - 1))
 def test_missing_fields_are_reported_in_table_order_not_key_order(i):
-    dropped = {f: DROP for f in REQUIRED[i:]}
+    dropped = dict.fromkeys(REQUIRED[i:], DROP)
     assert reason(reversed_keys(record(**dropped))) == f"missing_field:{REQUIRED[i]}"
 
 

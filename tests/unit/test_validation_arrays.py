@@ -87,7 +87,9 @@ def test_a_pretty_printed_array_with_a_bad_element():
 
 # --- strings are not framing --------------------------------------------------------------------
 
-@pytest.mark.parametrize("note", ['a]b', 'a[b{c', '}],[{', 'say \\"]\\" twice', 'back\\\\', '\\\\\\"],[', ',,,'])
+@pytest.mark.parametrize(
+    "note", ["a]b", "a[b{c", "}],[{", 'say \\"]\\" twice', "back\\\\", '\\\\\\"],[', ",,,"]
+)
 def test_brackets_commas_and_escaped_quotes_inside_strings_do_not_split(note):
     good = line(MaHoSo="A")[:-1] + b',"GhiChu":"' + note.encode() + b'"}'
     prepared = prepare(array(good, b'{"x": NaN}', C))
@@ -97,18 +99,22 @@ def test_brackets_commas_and_escaped_quotes_inside_strings_do_not_split(note):
 
 # --- not one array: one dead letter, as before ----------------------------------------------------
 
-@pytest.mark.parametrize("body", [
-    array(A, b'{"x": NaN}', C)[:-1],                   # truncated: no closing bracket
-    array(A, b'{"x": NaN}', C)[:-30],                  # cut inside an element
-    array(A, b'{"x": NaN}', C) + b",",                 # text after the array
-    array(A, b'{"x": NaN}', C) + b" " + A,
-    array(A, b'{"x": NaN}', C) + b"]",
-    array(A, b"", C),                                  # an empty element
-    array(A, b'{"x": NaN}', C, b""),                   # a trailing comma
-    array(b"", A),
-    array(A, b'{"x": [}', C),                          # brackets that do not match
-    array(A, b'{"x": "never ends}', C),
-])
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        array(A, b'{"x": NaN}', C)[:-1],  # truncated: no closing bracket
+        array(A, b'{"x": NaN}', C)[:-30],  # cut inside an element
+        array(A, b'{"x": NaN}', C) + b",",  # text after the array
+        array(A, b'{"x": NaN}', C) + b" " + A,
+        array(A, b'{"x": NaN}', C) + b"]",
+        array(A, b"", C),  # an empty element
+        array(A, b'{"x": NaN}', C, b""),  # a trailing comma
+        array(b"", A),
+        array(A, b'{"x": [}', C),  # brackets that do not match
+        array(A, b'{"x": "never ends}', C),
+    ],
+)
 def test_a_body_that_is_not_one_array_is_one_unparseable_dead_letter(body):
     prepared = prepare(body)
     assert counts(prepared) == (0, 0, {"unparseable": 1})
@@ -135,29 +141,58 @@ def test_a_truncated_array_with_a_personal_id_is_masked():
 
 # --- the splitter -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("body", "elements"), [
-    (b"[]", []), (b"[ \n ]", []), (b"[1]", [b"1"]), (b"[ 1 , x ,{} ]", [b"1", b"x", b"{}"]),
-    (b'["a]\\"[", {"b": [1, 2]}, 3]', [b'"a]\\"["', b'{"b": [1, 2]}', b"3"]),
-    (b'["a\\\\", "b"]', [b'"a\\\\"', b'"b"']),
-    (b"[[1, 2], [3]]", [b"[1, 2]", b"[3]"]),
-    (b'[{"a": "}"}, NaN]', [b'{"a": "}"}', b"NaN"]),
-])
+
+@pytest.mark.parametrize(
+    ("body", "elements"),
+    [
+        (b"[]", []),
+        (b"[ \n ]", []),
+        (b"[1]", [b"1"]),
+        (b"[ 1 , x ,{} ]", [b"1", b"x", b"{}"]),
+        (b'["a]\\"[", {"b": [1, 2]}, 3]', [b'"a]\\"["', b'{"b": [1, 2]}', b"3"]),
+        (b'["a\\\\", "b"]', [b'"a\\\\"', b'"b"']),
+        (b"[[1, 2], [3]]", [b"[1, 2]", b"[3]"]),
+        (b'[{"a": "}"}, NaN]', [b'{"a": "}"}', b"NaN"]),
+    ],
+)
 def test_array_elements_splits_by_framing_alone(body, elements):
     assert array_elements(body) == elements
 
 
-@pytest.mark.parametrize("body", [b"", b"{}", b"[", b"[1", b"[1,]", b"[,1]", b"[1,,2]", b"[1] ", b"[1]]", b"[1}",
-                                  b"[{]}", b'["a]', b'["a\\"]', b"[" * 10 + b"]" * 9, b"]["])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{}",
+        b"[",
+        b"[1",
+        b"[1,]",
+        b"[,1]",
+        b"[1,,2]",
+        b"[1] ",
+        b"[1]]",
+        b"[1}",
+        b"[{]}",
+        b'["a]',
+        b'["a\\"]',
+        b"[" * 10 + b"]" * 9,
+        b"][",
+    ],
+)
 def test_array_elements_refuses_what_is_not_one_array(body):
     assert array_elements(body) is None
 
 
-@pytest.mark.timeout(120)   # quadratic work on these would take hours; linear takes about a second each
+@pytest.mark.timeout(120)  # quadratic work on these would take hours; linear takes about a second each
 def test_hostile_arrays_are_split_in_linear_time():
     """Megabytes, nested a million deep, or a million elements: framed (or refused) without
     recursion and without quadratic work (tests assert no time: the timeout catches that)."""
-    unbalanced, many, escapes, deep = (b"[" * 1_000_000 + b"]" * 999_999, b"[" + b"[]," * 1_000_000 + b"1]",
-                                       b'["' + b"\\\"" * 1_000_000 + b'"]', array(A, b"[" * 500_000 + b"]" * 500_000))
+    unbalanced, many, escapes, deep = (
+        b"[" * 1_000_000 + b"]" * 999_999,
+        b"[" + b"[]," * 1_000_000 + b"1]",
+        b'["' + b'\\"' * 1_000_000 + b'"]',
+        array(A, b"[" * 500_000 + b"]" * 500_000),
+    )
     assert array_elements(unbalanced) is None
     assert len(array_elements(many) or []) == 1_000_001
     assert array_elements(escapes) == [escapes[1:-1]]

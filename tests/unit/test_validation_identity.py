@@ -2,7 +2,7 @@
 duplicates (contract 2, 2.1, 3 and 7): the first delivered copy wins, dead letters are never deduplicated."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from connectors.dedup import IdentityIndex
 from tests.unit.test_validation import (
@@ -45,17 +45,31 @@ def test_different_dossier_has_a_different_identity():
 
 def test_fields_outside_the_identity_do_not_change_it():
     a = accepted(record())
-    b = accepted(record(MaTTHC="2.002156", MaDonVi="12.SNV", KenhThucHien=1, NgayTiepNhan="2026-11-01T08:00:00Z",
-                        NgayHenTra=None, DichVuToanTrinh=False, MucDoHaiLong=5, Extra="x"))
+    b = accepted(
+        record(
+            MaTTHC="2.002156",
+            MaDonVi="12.SNV",
+            KenhThucHien=1,
+            NgayTiepNhan="2026-11-01T08:00:00Z",
+            NgayHenTra=None,
+            DichVuToanTrinh=False,
+            MucDoHaiLong=5,
+            Extra="x",
+        )
+    )
     assert a.identity == b.identity
     assert a.key == b.key == "G12.24-261122-0001"
 
 
 # --- messages ---------------------------------------------------------------------------------
 
+
 def test_accepted_record_is_published_unchanged_keyed_by_dossier():
-    line = '{"MaHoSo":"A-1","MaTTHC":"1.001757","MaDonVi":"12.SNV","KenhThucHien":1,"TrangThaiHoSo":1,' \
-           '"ThoiGianCapNhat":"2026-11-22T09:00+07:00","NgayTiepNhan":"2026-11-22T09:00+07:00","GhiChu":"Đã nhận"}'
+    line = (
+        '{"MaHoSo":"A-1","MaTTHC":"1.001757","MaDonVi":"12.SNV","KenhThucHien":1,"TrangThaiHoSo":1,'
+        '"ThoiGianCapNhat":"2026-11-22T09:00+07:00","NgayTiepNhan":"2026-11-22T09:00+07:00",'
+        '"GhiChu":"Đã nhận"}'
+    )
     prepared = validator().prepare(line.encode(), RECEIVED)
     assert counts(prepared) == (1, 0, {})
     [msg] = prepared.messages
@@ -78,21 +92,30 @@ def test_dead_letter_keeps_the_record_whole_with_its_reason():
 
 
 def test_good_and_bad_records_in_one_batch_are_each_counted():
-    body = ndjson(record(MaHoSo="A"), record(MaHoSo="B", KenhThucHien=7), record(MaHoSo="C", MaTTHC=None),
-                  record(MaHoSo="D", MaDonVi="12.STTTT"), record(MaHoSo="E"),
-                  record(MaHoSo="F", ThoiGianCapNhat="2026-11-23T00:00:00+07:00"))
+    body = ndjson(
+        record(MaHoSo="A"),
+        record(MaHoSo="B", KenhThucHien=7),
+        record(MaHoSo="C", MaTTHC=None),
+        record(MaHoSo="D", MaDonVi="12.STTTT"),
+        record(MaHoSo="E"),
+        record(MaHoSo="F", ThoiGianCapNhat="2026-11-23T00:00:00+07:00"),
+    )
     prepared = validator().prepare(body, RECEIVED)
-    assert counts(prepared) == (2, 0, {"bad_enum:KenhThucHien": 1, "missing_field:MaTTHC": 1,
-                                       "unknown_unit:12.STTTT": 1, "future_time": 1})
+    assert counts(prepared) == (
+        2,
+        0,
+        {"bad_enum:KenhThucHien": 1, "missing_field:MaTTHC": 1, "unknown_unit:12.STTTT": 1, "future_time": 1},
+    )
     assert [r["MaHoSo"] for r in raw_values(prepared)] == ["A", "E"]
     assert prepared.result.as_dict()["received"] == 6
 
 
 # --- duplicates -------------------------------------------------------------------------------
 
+
 def test_duplicate_inside_one_body_counts_once_and_the_first_copy_wins():
     first = record(MaDonVi="03388", CoKetQuaDienTu=False)
-    later = record(MaDonVi="12.SNV", CoKetQuaDienTu=True)     # same identity, other content
+    later = record(MaDonVi="12.SNV", CoKetQuaDienTu=True)  # same identity, other content
     prepared = validator().prepare(ndjson(first, later, first), RECEIVED)
     assert counts(prepared) == (1, 2, {})
     assert raw_values(prepared) == [first]
@@ -100,8 +123,10 @@ def test_duplicate_inside_one_body_counts_once_and_the_first_copy_wins():
 
 
 def test_same_instant_in_another_offset_is_a_duplicate():
-    body = ndjson(record(ThoiGianCapNhat="2026-11-22T09:00:00+07:00"),
-                  record(ThoiGianCapNhat="2026-11-22T02:00:00.000Z"))
+    body = ndjson(
+        record(ThoiGianCapNhat="2026-11-22T09:00:00+07:00"),
+        record(ThoiGianCapNhat="2026-11-22T02:00:00.000Z"),
+    )
     assert counts(validator().prepare(body, RECEIVED)) == (1, 1, {})
 
 
@@ -162,6 +187,7 @@ def test_separate_indexes_do_not_share_identities():
 
 def test_a_first_batch_of_only_dead_letters_commits_cleanly() -> None:
     from connectors.dedup import IdentityIndex
+
     index = IdentityIndex()
     index.commit("eoffice", [])
     index.release("telecom", [])
@@ -170,7 +196,7 @@ def test_a_first_batch_of_only_dead_letters_commits_cleanly() -> None:
 
 def test_after_a_partial_publish_failure_the_taken_records_are_duplicates() -> None:
     """A 503 after the broker took part of a batch: the source's retry must not publish those again."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import orjson
 
@@ -178,15 +204,25 @@ def test_after_a_partial_publish_failure_the_taken_records_are_duplicates() -> N
     from connectors.dvc import DvcSource
     from connectors.ingest import Validator
     from contract.settings import load_settings
+
     index = IdentityIndex()
     validator = Validator(DvcSource(), load_settings().units, index, 1 << 20, 600)
-    records = [{"MaHoSo": f"P{i}", "MaTTHC": "1", "MaDonVi": "03388", "KenhThucHien": 1, "TrangThaiHoSo": 2,
-                "ThoiGianCapNhat": "2026-11-01T08:00:00+07:00", "NgayTiepNhan": "2026-11-01T08:00:00+07:00"}
-               for i in range(3)]
+    records = [
+        {
+            "MaHoSo": f"P{i}",
+            "MaTTHC": "1",
+            "MaDonVi": "03388",
+            "KenhThucHien": 1,
+            "TrangThaiHoSo": 2,
+            "ThoiGianCapNhat": "2026-11-01T08:00:00+07:00",
+            "NgayTiepNhan": "2026-11-01T08:00:00+07:00",
+        }
+        for i in range(3)
+    ]
     body = b"\n".join(orjson.dumps(r) for r in records) + b"\nnot json"
-    now = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 22, tzinfo=UTC)
     prepared = validator.prepare(body, now)
-    acked = [True, False, True, True]   # the broker took records 0 and 2 and the dead letter
+    acked = [True, False, True, True]  # the broker took records 0 and 2 and the dead letter
     taken, rest = prepared.acked_identities(acked)
     index.commit("dvc", taken)
     index.release("dvc", rest)

@@ -99,7 +99,8 @@ def test_largest_integers_a_double_holds_are_accepted_and_read_by_orjson(number)
     for body in (with_number(number), b"[" + with_number(number) + b"]"):
         prepared = prepare(body)
         assert counts(prepared) == (1, 0, {})
-        assert orjson.loads(raw_texts(prepared)[0])["SoBienLai"] == float(number)   # as the KPI worker reads it
+        # as the KPI worker reads it:
+        assert orjson.loads(raw_texts(prepared)[0])["SoBienLai"] == float(number)
 
 
 def test_integer_beyond_a_double_hides_no_personal_id():
@@ -115,18 +116,43 @@ def test_number_field_given_an_integer_beyond_a_double_is_bad_type_and_never_rai
     assert first_problem({"x": value}, (Field("x", NUMBER, within=(0, float("inf"))),), UNITS) == "bad_type:x"
 
 
-VALID = {"population": {"event_id": "v1", "kind": "verification", "commune": "03388", "result": "ok",
-                        "event_time": "2026-11-22T09:00:00+07:00", "latency_ms": 10},
-         "telecom": {"kind": "pm", "site_id": "S1", "period_start": "2026-11-22T09:00:00+07:00",
-                     "period_s": 900, "availability_pct": 99.5, "traffic_erl": 1.5, "data_mb": 3}}
+VALID = {
+    "population": {
+        "event_id": "v1",
+        "kind": "verification",
+        "commune": "03388",
+        "result": "ok",
+        "event_time": "2026-11-22T09:00:00+07:00",
+        "latency_ms": 10,
+    },
+    "telecom": {
+        "kind": "pm",
+        "site_id": "S1",
+        "period_start": "2026-11-22T09:00:00+07:00",
+        "period_s": 900,
+        "availability_pct": 99.5,
+        "traffic_erl": 1.5,
+        "data_mb": 3,
+    },
+}
 
 
-@pytest.mark.parametrize(("source", "name"), [("population", "latency_ms"), ("telecom", "availability_pct"),
-                                              ("telecom", "traffic_erl"), ("telecom", "data_mb")])
+@pytest.mark.parametrize(
+    ("source", "name"),
+    [
+        ("population", "latency_ms"),
+        ("telecom", "availability_pct"),
+        ("telecom", "traffic_erl"),
+        ("telecom", "data_mb"),
+    ],
+)
 def test_number_fields_of_every_source_never_raise_on_an_integer_beyond_a_double(source, name):
     def reason(value: object) -> str | None:
-        verdict = SOURCES[source].check({**VALID[source], name: value}, int(RECEIVED.timestamp() * 1e6), 0, UNITS)
+        verdict = SOURCES[source].check(
+            {**VALID[source], name: value}, int(RECEIVED.timestamp() * 1e6), 0, UNITS
+        )
         return getattr(verdict, "reason", None)
+
     assert reason(VALID[source][name]) is None
     assert reason(10**400) == f"bad_type:{name}"
 

@@ -8,7 +8,7 @@ Every test goes through the one validation path (`Validator.prepare`) unless it 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from contract.settings import load_settings
 
 UNITS = load_settings(Path(__file__).resolve().parents[2] / "config" / "pipeline.toml").units
 MIB = 1 << 20
-RECEIVED = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)     # 10:00 in Lai Châu
+RECEIVED = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)     # 10:00 in Lai Châu
 PID = "001203004567"                                               # a 12-digit personal id number
 PID_INT = 123456789012
 TWELVE_DIGITS = re.compile(rb"(?<![0-9])[0-9]{12}(?![0-9])")
@@ -121,7 +121,8 @@ def test_empty_bodies_yield_nothing(body):
 
 
 def test_ndjson_skips_blank_and_whitespace_lines_and_accepts_crlf():
-    body = b"\n" + line(MaHoSo="A") + b"\r\n\r\n   \t \n" + line(MaHoSo="B") + b"\r\n\n" + line(MaHoSo="C") + b"\n\n"
+    body = (b"\n" + line(MaHoSo="A") + b"\r\n\r\n   \t \n" + line(MaHoSo="B") + b"\r\n\n"
+            + line(MaHoSo="C") + b"\n\n")
     prepared = prepare(body)
     assert counts(prepared) == (3, 0, {})
     assert [r["MaHoSo"] for r in raw_values(prepared)] == ["A", "B", "C"]
@@ -141,8 +142,10 @@ def test_duplicates_inside_a_json_array_count_once():
 
 
 def test_ndjson_line_is_published_as_its_own_text():
-    text = b'{ "MaHoSo" : "A", "MaTTHC":"1.001757","MaDonVi":"03388","KenhThucHien":2,"TrangThaiHoSo":4,' \
-           b'"ThoiGianCapNhat":"2026-11-22T09:00:00+07:00","NgayTiepNhan":"2026-11-20T08:30:00+07:00" }'
+    text = (
+        b'{ "MaHoSo" : "A", "MaTTHC":"1.001757","MaDonVi":"03388","KenhThucHien":2,"TrangThaiHoSo":4,'
+        b'"ThoiGianCapNhat":"2026-11-22T09:00:00+07:00","NgayTiepNhan":"2026-11-20T08:30:00+07:00" }'
+    )
     assert raw_texts(prepare(b"  " + text + b"  \n")) == [text]
 
 
@@ -159,6 +162,7 @@ def test_two_ndjson_objects_stay_two_records() -> None:
 
 # --- unparseable ------------------------------------------------------------------------------
 
+
 def test_broken_ndjson_line_is_one_dead_letter_and_its_neighbours_go_through():
     broken = b'{"MaHoSo": "B", "MaTTHC":'
     prepared = prepare(line(MaHoSo="A") + b"\n" + broken + b"\n" + line(MaHoSo="C"))
@@ -166,15 +170,37 @@ def test_broken_ndjson_line_is_one_dead_letter_and_its_neighbours_go_through():
     assert dead_letters(prepared)[0]["record"] == broken.decode()
 
 
-@pytest.mark.parametrize("bad", [b"5", b'"text"', b"null", b"true", b"[1, 2]", b'[{"MaHoSo": "x"}]', b"{}x",
-                                 b"{'MaHoSo': 'x'}", b'{"MaHoSo": "x",}', b"\xff\xfe{}", b'{"a": "\xc3"}'])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"5",
+        b'"text"',
+        b"null",
+        b"true",
+        b"[1, 2]",
+        b'[{"MaHoSo": "x"}]',
+        b"{}x",
+        b"{'MaHoSo': 'x'}",
+        b'{"MaHoSo": "x",}',
+        b"\xff\xfe{}",
+        b'{"a": "\xc3"}',
+    ],
+)
 def test_ndjson_line_that_is_not_a_json_object_is_unparseable(bad):
     prepared = prepare(line(MaHoSo="A") + b"\n" + bad + b"\n" + line(MaHoSo="C"))
     assert counts(prepared) == (2, 0, {"unparseable": 1})
 
 
 def test_json_array_with_non_object_elements():
-    body = b"[" + line(MaHoSo="A") + b', 5, "text", null, true, [' + line(MaHoSo="X") + b"], " + line(MaHoSo="C") + b"]"
+    body = (
+        b"["
+        + line(MaHoSo="A")
+        + b', 5, "text", null, true, ['
+        + line(MaHoSo="X")
+        + b"], "
+        + line(MaHoSo="C")
+        + b"]"
+    )
     prepared = prepare(body)
     assert counts(prepared) == (2, 0, {"unparseable": 5})
     assert [r["MaHoSo"] for r in raw_values(prepared)] == ["A", "C"]
@@ -182,7 +208,7 @@ def test_json_array_with_non_object_elements():
 
 
 def test_broken_element_of_a_json_array_is_one_dead_letter_and_the_others_go_through():
-    body = b"[" + line(MaHoSo="A") + b", {\"MaHoSo\": }]"
+    body = b"[" + line(MaHoSo="A") + b', {"MaHoSo": }]'
     prepared = prepare(body)
     assert counts(prepared) == (1, 0, {"unparseable": 1})
     assert dead_letters(prepared)[0]["record"] == '{"MaHoSo": }'
@@ -216,8 +242,10 @@ def test_lone_surrogate_escape_is_unparseable_and_never_raises(escape):
 
 
 def test_lone_surrogate_in_the_dossier_id_never_raises():
-    bad = b'{"MaHoSo":"\\ud800","MaTTHC":"1.001757","MaDonVi":"03388","KenhThucHien":2,"TrangThaiHoSo":4,' \
-          b'"ThoiGianCapNhat":"2026-11-22T09:00:00+07:00","NgayTiepNhan":"2026-11-20T08:30:00+07:00"}'
+    bad = (
+        b'{"MaHoSo":"\\ud800","MaTTHC":"1.001757","MaDonVi":"03388","KenhThucHien":2,"TrangThaiHoSo":4,'
+        b'"ThoiGianCapNhat":"2026-11-22T09:00:00+07:00","NgayTiepNhan":"2026-11-20T08:30:00+07:00"}'
+    )
     assert counts(prepare(bad)) == (0, 0, {"unparseable": 1})
     assert counts(prepare(b"[" + bad + b"]")) == (0, 0, {"unparseable": 1})
 
@@ -226,11 +254,12 @@ def test_escaped_surrogate_pair_is_valid_json():
     ok = line()[:-1] + b',"GhiChu":"\\ud83d\\ude00"}'
     prepared = prepare(ok)
     assert counts(prepared) == (1, 0, {})
-    assert raw_values(prepared)[0]["GhiChu"] == "\U0001F600"
+    assert raw_values(prepared)[0]["GhiChu"] == "\U0001f600"
     assert counts(prepare(b"[" + ok + b"]")) == (1, 0, {})
 
 
 # --- deep nesting -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("depth", [50, 200])
 def test_moderately_nested_extra_field_is_accepted(depth):
@@ -269,6 +298,6 @@ def test_deeply_nested_personal_id_never_raises_and_never_leaks(depth):
         assert_no_personal_id(prepared)
 
 
-@pytest.mark.parametrize("body", [b"[" * 100_000, b"{\"a\":" * 100_000, b"[" * 100_000 + b"]" * 99_999])
+@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"a":' * 100_000, b"[" * 100_000 + b"]" * 99_999])
 def test_unbalanced_deep_nesting_is_unparseable(body):
     assert counts(prepare(body)) == (0, 0, {"unparseable": 1})

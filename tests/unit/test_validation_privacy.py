@@ -43,10 +43,22 @@ def test_twelve_digit_id_anywhere_is_personal_id(changes):
     assert_no_personal_id(prepared)
 
 
-@pytest.mark.parametrize("value", [
-    "00120300456", "0012030045678", 12345678901, 1234567890123, "001203004567 ", " 001203004567", "001203004567\n",
-    "CCCD001203004567", "001-203-004-567", "0012 0300 4567", 123456789012.5,
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "00120300456",
+        "0012030045678",
+        12345678901,
+        1234567890123,
+        "001203004567 ",
+        " 001203004567",
+        "001203004567\n",
+        "CCCD001203004567",
+        "001-203-004-567",
+        "0012 0300 4567",
+        123456789012.5,
+    ],
+)
 def test_eleven_or_thirteen_digits_or_other_text_is_not_a_personal_id(value):
     assert counts(prepare(line(GhiChu=value))) == (1, 0, {})
 
@@ -59,7 +71,7 @@ def test_personal_id_dead_letter_masks_every_id_and_keeps_the_rest():
     kept = orjson.loads(letter["record"])
     assert kept["MaHoSo"] == "G12.24-261122-0001"
     assert kept["NguoiNop"]["Ten"] == "Lò Văn A"
-    assert kept["DanhSach"][1] == "9876543210123"     # 13 digits: kept
+    assert kept["DanhSach"][1] == "9876543210123"  # 13 digits: kept
     assert_no_personal_id(prepared)
     assert str(PID_INT) not in letter["record"]
 
@@ -78,10 +90,18 @@ def test_unparseable_line_with_a_personal_id_is_masked():
     assert_no_personal_id(prepared)
 
 
-@pytest.mark.parametrize("bad", [
-    PID.encode(), f'"{PID}"'.encode(), f'["{PID}"]'.encode(), f'[{{"CCCD": {PID_INT}}}]'.encode(),
-    f'{{"CCCD": "{PID}", "x": NaN}}'.encode(), f'{{"CCCD": {PID_INT}'.encode(), f'[1, "{PID}"'.encode(),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        PID.encode(),
+        f'"{PID}"'.encode(),
+        f'["{PID}"]'.encode(),
+        f'[{{"CCCD": {PID_INT}}}]'.encode(),
+        f'{{"CCCD": "{PID}", "x": NaN}}'.encode(),
+        f'{{"CCCD": {PID_INT}'.encode(),
+        f'[1, "{PID}"'.encode(),
+    ],
+)
 def test_unparseable_ndjson_line_with_a_personal_id_never_leaks(bad):
     prepared = prepare(line(MaHoSo="A") + b"\n" + bad)
     assert counts(prepared) == (1, 0, {"unparseable": 1})
@@ -101,7 +121,7 @@ def test_broken_json_array_with_a_personal_id_is_masked():
     prepared = prepare(body)
     assert counts(prepared) == (0, 0, {"personal_id": 1, "unparseable": 1})
     assert_no_personal_id(prepared)
-    truncated = prepare(body[:-2])   # not one array: the whole body is one dead letter
+    truncated = prepare(body[:-2])  # not one array: the whole body is one dead letter
     assert counts(truncated) == (0, 0, {"unparseable": 1})
     assert_no_personal_id(truncated)
 
@@ -115,7 +135,7 @@ def test_personal_id_dead_letters_are_not_deduplicated():
 
 # --- an id the checks never saw: shadowed by a duplicated key (the last value wins) ------------
 
-ESCAPED_PID = "".join(f"\\u00{ord(c):x}" for c in PID)      # the same digits written as JSON escapes
+ESCAPED_PID = "".join(f"\\u00{ord(c):x}" for c in PID)  # the same digits written as JSON escapes
 
 
 def shadowed(first: bytes, rest: bytes) -> bytes:
@@ -128,13 +148,21 @@ def assert_no_escaped_personal_id(prepared: Prepared) -> None:
     assert_no_personal_id(prepared)
 
 
-@pytest.mark.parametrize("first", [f'"MaHoSo":"{PID}"', f'"MaHoSo":{PID_INT}', f'"MaHoSo":{{"So":"{PID}"}}',
-                                   f'"MaHoSo":{{"{PID}":1}}', f'"MaHoSo":"{ESCAPED_PID}"'])
+@pytest.mark.parametrize(
+    "first",
+    [
+        f'"MaHoSo":"{PID}"',
+        f'"MaHoSo":{PID_INT}',
+        f'"MaHoSo":{{"So":"{PID}"}}',
+        f'"MaHoSo":{{"{PID}":1}}',
+        f'"MaHoSo":"{ESCAPED_PID}"',
+    ],
+)
 def test_personal_id_shadowed_by_a_duplicated_key_is_never_published(first):
     body = shadowed(first.encode(), line(MaHoSo="A"))
     for prepared in (prepare(body), prepare(b"[" + body + b"]"), prepare(b"[" + body + b', {"MaHoSo": }]')):
         assert prepared.result.accepted == 1
-        assert raw_values(prepared)[0]["MaHoSo"] == "A"       # what the checks saw, and all they saw
+        assert raw_values(prepared)[0]["MaHoSo"] == "A"  # what the checks saw, and all they saw
         assert_no_escaped_personal_id(prepared)
 
 
@@ -162,6 +190,7 @@ def test_a_twelve_digit_run_that_is_no_id_is_published_with_the_record(value):
 
 
 # --- an unparseable body in another encoding: NUL-separated digits are digits too --------------
+
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
 @pytest.mark.parametrize("value", [f'"{PID}"', str(PID_INT)])

@@ -97,60 +97,82 @@ def test_invalid_timestamp_in_a_record_is_bad_type(field, value):
     assert reason(record(**{field: value})) == f"bad_type:{field}"
 
 
-@pytest.mark.parametrize("value", ["2026-11-22T02:00Z", "2026-11-22T09:00:00.250+07:00", "2026-11-21T19:00:00-07:00"])
+@pytest.mark.parametrize(
+    "value", ["2026-11-22T02:00Z", "2026-11-22T09:00:00.250+07:00", "2026-11-21T19:00:00-07:00"]
+)
 def test_valid_timestamp_forms_are_accepted_in_a_record(value):
     assert accepted(record(ThoiGianCapNhat=value)).event_us // 1_000_000 == BASE_US // 1_000_000
 
 
 # --- the years a record may carry (1900..2199; beyond, downstream datetimes overflow) ----------
 
-@pytest.mark.parametrize("text", [
-    "0001-01-01T05:00:00+07:00",           # year 0 in UTC
-    "0001-01-01T00:00:00+23:59",
-    "9999-12-31T23:59:59Z",                # year 10000 in Lai Châu
-    "9999-12-31T23:59:59.999999Z",
-    "0000-01-01T00:00:00Z",
-    "1899-12-31T23:59:59.999999+07:00",
-    "2200-01-01T00:00:00Z",
-    "3026-11-22T09:00:00+07:00",           # a typo for 2026
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01T05:00:00+07:00",  # year 0 in UTC
+        "0001-01-01T00:00:00+23:59",
+        "9999-12-31T23:59:59Z",  # year 10000 in Lai Châu
+        "9999-12-31T23:59:59.999999Z",
+        "0000-01-01T00:00:00Z",
+        "1899-12-31T23:59:59.999999+07:00",
+        "2200-01-01T00:00:00Z",
+        "3026-11-22T09:00:00+07:00",  # a typo for 2026
+    ],
+)
 def test_timestamp_outside_the_years_a_record_may_carry_does_not_parse(text):
     assert parse_ts(text) is None
 
 
-@pytest.mark.parametrize("text", ["1900-01-01T00:00:00+07:00", "1900-01-01T00:00:00-23:59",
-                                  "2199-12-31T23:59:59.999999+23:59", "2199-12-31T23:59:59.999999-23:59"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1900-01-01T00:00:00+07:00",
+        "1900-01-01T00:00:00-23:59",
+        "2199-12-31T23:59:59.999999+23:59",
+        "2199-12-31T23:59:59.999999-23:59",
+    ],
+)
 def test_the_first_and_last_instants_of_the_range_parse_in_any_offset(text):
     assert parse_ts(text) is not None
 
 
 @pytest.mark.parametrize("field", TS_FIELDS)
-@pytest.mark.parametrize("value", ["9999-12-31T23:59:59Z", "0001-01-01T05:00:00+07:00", "1850-06-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    "value", ["9999-12-31T23:59:59Z", "0001-01-01T05:00:00+07:00", "1850-06-01T00:00:00Z"]
+)
 def test_timestamp_outside_the_years_in_a_record_is_bad_type(field, value):
     assert reason(record(**{field: value})) == f"bad_type:{field}"
 
 
 # --- future_time (event time more than 10 minutes after arrival) ------------------------------
 
-@pytest.mark.parametrize("event", [
-    "2026-11-22T10:10:00+07:00",            # exactly at the limit
-    "2026-11-22T03:10:00Z",
-    "2026-11-22T10:09:59.999999+07:00",
-    "2026-11-22T10:00:00+07:00",            # the arrival instant
-    "2020-01-01T00:00:00+07:00",            # years late is fine
-])
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        "2026-11-22T10:10:00+07:00",  # exactly at the limit
+        "2026-11-22T03:10:00Z",
+        "2026-11-22T10:09:59.999999+07:00",
+        "2026-11-22T10:00:00+07:00",  # the arrival instant
+        "2020-01-01T00:00:00+07:00",  # years late is fine
+    ],
+)
 def test_event_time_up_to_ten_minutes_after_arrival_is_accepted(event):
     assert reason(record(ThoiGianCapNhat=event)) is None
 
 
-@pytest.mark.parametrize("event", [
-    "2026-11-22T10:10:00.000001+07:00",     # one microsecond past the limit
-    "2026-11-22T03:10:00.000001Z",
-    "2026-11-22T10:10:01+07:00",
-    "2026-11-22T11:00:00+07:00",
-    "2026-11-22T10:00:00Z",                 # 10:00 UTC is 17:00 in Lai Châu
-    "2099-01-01T00:00:00Z",
-])
+@pytest.mark.parametrize(
+    "event",
+    [
+        "2026-11-22T10:10:00.000001+07:00",  # one microsecond past the limit
+        "2026-11-22T03:10:00.000001Z",
+        "2026-11-22T10:10:01+07:00",
+        "2026-11-22T11:00:00+07:00",
+        "2026-11-22T10:00:00Z",  # 10:00 UTC is 17:00 in Lai Châu
+        "2099-01-01T00:00:00Z",
+    ],
+)
 def test_event_time_more_than_ten_minutes_after_arrival_is_future_time(event):
     assert reason(record(ThoiGianCapNhat=event)) == "future_time"
 
@@ -161,8 +183,10 @@ def test_only_the_event_time_is_compared_with_arrival(field):
 
 
 def test_validator_measures_future_time_from_received_at():
-    body = ndjson(record(MaHoSo="A", ThoiGianCapNhat="2026-11-22T10:10:00+07:00"),
-                  record(MaHoSo="B", ThoiGianCapNhat="2026-11-22T10:10:00.001+07:00"))
+    body = ndjson(
+        record(MaHoSo="A", ThoiGianCapNhat="2026-11-22T10:10:00+07:00"),
+        record(MaHoSo="B", ThoiGianCapNhat="2026-11-22T10:10:00.001+07:00"),
+    )
     assert counts(validator().prepare(body, RECEIVED)) == (1, 0, {"future_time": 1})
     later = RECEIVED + timedelta(seconds=1)
     assert counts(validator().prepare(body, later)) == (2, 0, {})
@@ -179,12 +203,22 @@ def test_the_folds_fast_reading_of_a_valid_timestamp_equals_the_strict_one() -> 
     import random
 
     from contract.timestamps import parse_ts, parse_valid_ts
+
     rng = random.Random(7)
     for _ in range(5000):
-        text = (f"{rng.randrange(1900, 2200):04d}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
-                f"T{rng.randrange(24):02d}:{rng.randrange(60):02d}"
-                + rng.choice(["", f":{rng.randrange(60):02d}", f":{rng.randrange(60):02d}.{rng.randrange(10**6)}"])
-                + rng.choice(["Z", f"+{rng.randrange(24):02d}:{rng.randrange(60):02d}",
-                              f"-{rng.randrange(24):02d}:{rng.choice(['00', '30', '45'])}"]))
+        text = (
+            f"{rng.randrange(1900, 2200):04d}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+            f"T{rng.randrange(24):02d}:{rng.randrange(60):02d}"
+            + rng.choice(
+                ["", f":{rng.randrange(60):02d}", f":{rng.randrange(60):02d}.{rng.randrange(10**6)}"]
+            )
+            + rng.choice(
+                [
+                    "Z",
+                    f"+{rng.randrange(24):02d}:{rng.randrange(60):02d}",
+                    f"-{rng.randrange(24):02d}:{rng.choice(['00', '30', '45'])}",
+                ]
+            )
+        )
         assert parse_ts(text) is not None, text
         assert parse_valid_ts(text) == parse_ts(text), text

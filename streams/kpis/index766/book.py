@@ -37,10 +37,15 @@ class IndexBook:
         for key in self.dirty:
             unit, grain, period = key
             level = self.units.level(unit) or "unknown"
-            rows = index_rows(self.rules, level, self.values.get(key) or {}, self.supplied.for_unit(unit, period))
+            rows = index_rows(
+                self.rules, level, self.values.get(key) or {}, self.supplied.for_unit(unit, period)
+            )
             previous = self.sent.get(key, {})
-            updates = [KpiUpdate(kpi, unit, level, grain, period, value, None, None, updated_at, detail)
-                       for kpi, (value, detail) in rows.items() if previous.get(kpi) != (value, detail)]
+            updates = [
+                KpiUpdate(kpi, unit, level, grain, period, value, None, None, updated_at, detail)
+                for kpi, (value, detail) in rows.items()
+                if previous.get(kpi) != (value, detail)
+            ]
             retracted = [kpi_key(kpi, unit, grain, period) for kpi in set(previous) - set(rows)]
             self.sent[key] = rows
             out.append((key, updates, retracted))

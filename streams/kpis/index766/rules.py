@@ -108,13 +108,28 @@ def load_rules(path: Path, problems: list[str]) -> Rules | None:
             components.append(_component(c, g["code"], path, problems))
         total = sum(c.max for c in components if c.group == g["code"])
         if abs(total - float(g["max"])) > 1e-9:
-            problems.append(f"{path}: group {g['code']}: components sum to {total}, the group's max is {g['max']}")
-    bands = tuple(Band(b["code"], float(b["min"]), b.get("name_vi", ""), b.get("name_en", ""),
-                       bool(b.get("confirmed", True))) for b in data.get("bands", []))
+            problems.append(
+                f"{path}: group {g['code']}: components sum to {total}, the group's max is {g['max']}"
+            )
+    bands = tuple(
+        Band(
+            b["code"],
+            float(b["min"]),
+            b.get("name_vi", ""),
+            b.get("name_en", ""),
+            bool(b.get("confirmed", True)),
+        )
+        for b in data.get("bands", [])
+    )
     if not bands or bands[-1].min > 0 or list(bands) != sorted(bands, key=lambda b: -b.min):
         problems.append(f"{path}: bands must be listed highest first and the last must start at 0")
-    return Rules(str(data.get("version", path.stem)), tuple(data.get("grains", ("month", "quarter", "year"))),
-                 tuple(groups), tuple(components), bands)
+    return Rules(
+        str(data.get("version", path.stem)),
+        tuple(data.get("grains", ("month", "quarter", "year"))),
+        tuple(groups),
+        tuple(components),
+        bands,
+    )
 
 
 def _component(c: dict[str, Any], group: str, path: Path, problems: list[str]) -> Component:
@@ -123,8 +138,17 @@ def _component(c: dict[str, Any], group: str, path: Path, problems: list[str]) -
         problems.append(f"{path}: component {c.get('code')}: applies_to takes {sorted(LEVELS)}")
     if c.get("no_data", "zero") not in ("zero", "full") or not 0 < float(c.get("full_at", 1.0)) <= 1:
         problems.append(f"{path}: component {c.get('code')}: no_data is zero|full, full_at in (0, 1]")
-    return Component(c["code"], group, float(c["max"]), c.get("kpi"), float(c.get("full_at", 1.0)),
-                     c.get("no_data", "zero"), applies, c.get("name_vi", ""), c.get("name_en", ""))
+    return Component(
+        c["code"],
+        group,
+        float(c["max"]),
+        c.get("kpi"),
+        float(c.get("full_at", 1.0)),
+        c.get("no_data", "zero"),
+        applies,
+        c.get("name_vi", ""),
+        c.get("name_en", ""),
+    )
 
 
 def load_supplied(path: Path, rules: Rules | None, problems: list[str]) -> SuppliedFigures:

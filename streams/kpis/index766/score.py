@@ -9,7 +9,8 @@ The rules are versioned configuration (config/index766/): the portal changed its
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from streams.kpis.index766.rules import Component, Rules
 
@@ -20,7 +21,9 @@ def _points(c: Component, ratio: float) -> float:
     return c.max * min(1.0, ratio / c.full_at)
 
 
-def score_component(c: Component, level: str, kpis: KpiValues, supplied: Mapping[str, float]) -> dict[str, Any]:
+def score_component(
+    c: Component, level: str, kpis: KpiValues, supplied: Mapping[str, float]
+) -> dict[str, Any]:
     if level not in c.applies_to:
         ratio, points, basis = None, c.max, "not_applicable"
     elif c.kpi is not None and c.kpi in kpis and kpis[c.kpi][0] is not None:
@@ -31,19 +34,34 @@ def score_component(c: Component, level: str, kpis: KpiValues, supplied: Mapping
         points, basis = _points(c, ratio), "supplied"
     else:
         ratio, points, basis = None, (c.max if c.no_data == "full" else 0.0), "no_data"
-    return {"code": c.code, "group": c.group, "kpi": c.kpi, "ratio": ratio, "points": points, "max": c.max,
-            "basis": basis}
+    return {
+        "code": c.code,
+        "group": c.group,
+        "kpi": c.kpi,
+        "ratio": ratio,
+        "points": points,
+        "max": c.max,
+        "basis": basis,
+    }
 
 
 def score(rules: Rules, level: str, kpis: KpiValues, supplied: Mapping[str, float]) -> dict[str, Any]:
     """Total, band, groups and components for one unit and period."""
     components = [score_component(c, level, kpis, supplied) for c in rules.components]
-    groups = [{"code": g.code, "max": g.max,
-               "points": sum(c["points"] for c in components if c["group"] == g.code)} for g in rules.groups]
+    groups = [
+        {"code": g.code, "max": g.max, "points": sum(c["points"] for c in components if c["group"] == g.code)}
+        for g in rules.groups
+    ]
     total = sum(g["points"] for g in groups)
     band = rules.band(total)
-    return {"version": rules.version, "total": total, "band": band.code, "band_confirmed": band.confirmed,
-            "groups": groups, "components": components}
+    return {
+        "version": rules.version,
+        "total": total,
+        "band": band.code,
+        "band_confirmed": band.confirmed,
+        "groups": groups,
+        "components": components,
+    }
 
 
 def index_rows(rules: Rules, level: str, kpis: KpiValues, supplied: Mapping[str, float]) -> dict[str, Any]:
