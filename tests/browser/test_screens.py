@@ -22,7 +22,7 @@ from tests.harness import Pipeline
 
 pytestmark = pytest.mark.integration
 LIVE_TIMEOUT_MS = 60_000
-I18N = orjson.loads((PROJECT_ROOT / "ioc" / "web" / "static" / "i18n.json").read_bytes())
+I18N = orjson.loads((PROJECT_ROOT / "gateway" / "web" / "static" / "i18n.json").read_bytes())
 SETTINGS = load_settings()
 UNITS = SETTINGS.units.units
 TZ = SETTINGS.units.timezone
