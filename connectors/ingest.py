@@ -13,10 +13,10 @@ from connectors.parse import Item, dumps_any, split_records
 from connectors.privacy import contains_personal_id, mask, pseudonymize
 from connectors.publisher import Outgoing
 from connectors.registry import SOURCES
-from contract import topics
 from contract.records import H_EVENT, H_ID, H_RECEIVED, DeadLetter, iso
 from contract.settings import Settings
 from contract.timestamps import parse_ts
+from contract.topics import CONTRACT_NAMES, TopicNames
 from contract.units import UnitRegistry
 
 DEAD_LETTER_MAX_CHARS = 8 << 20   # a dead letter keeps the record whole up to 8 MiB of text
@@ -63,10 +63,12 @@ class Validator:
         max_record_bytes: int,
         future_tolerance_s: float,
         pseudonym_key: bytes | None = None,
+        names: TopicNames = CONTRACT_NAMES,
     ) -> None:
         if spec.pseudonymized_fields and not pseudonym_key:
             raise ValueError(f"the {spec.name} connector needs a pseudonym key (HMAC secret) to start")
         self.spec, self.units, self.index, self.pseudonym_key = spec, units, index, pseudonym_key
+        self.raw_topic, self.dead_letter_topic = names.raw(spec.name), names.dead_letters(spec.name)
         self.max_record_bytes = max_record_bytes
         self.tolerance_us = int(future_tolerance_s * 1_000_000)
 
@@ -112,7 +114,7 @@ class Validator:
             (H_RECEIVED, received_h),
             (H_EVENT, str(ok.event_us).encode()),
         ]
-        return Outgoing(topics.raw(self.spec.name), ok.key.encode(), item.text.encode(), headers)
+        return Outgoing(self.raw_topic, ok.key.encode(), item.text.encode(), headers)
 
     def _dead_letter(self, item: Item, reason: str, received_at: datetime) -> Outgoing:
         # Masked whenever a personal id is in the value, whatever the reason (a bare id is unparseable).
@@ -120,18 +122,17 @@ class Validator:
         if len(text) > DEAD_LETTER_MAX_CHARS:
             text = text[:DEAD_LETTER_MAX_CHARS] + f"…[truncated: {len(text)} characters in all]"
         letter = DeadLetter(uuid.uuid4().hex, self.spec.name, reason, received_at, text)
-        return Outgoing(
-            topics.dead_letters(self.spec.name), None, letter.to_json(), [(H_ID, letter.id.encode())]
-        )
+        return Outgoing(self.dead_letter_topic, None, letter.to_json(), [(H_ID, letter.id.encode())])
 
 
 def build_validators(
-    settings: Settings, index: IdentityIndex, pseudonym_key: bytes | None
+    settings: Settings, index: IdentityIndex, pseudonym_key: bytes | None, names: TopicNames
 ) -> dict[str, Validator]:
     """One validator per registered source, sharing the identity index."""
     return {
         name: Validator(
-            spec, settings.units, index, settings.max_record_bytes, settings.future_tolerance_s, pseudonym_key
+            spec, settings.units, index, settings.max_record_bytes, settings.future_tolerance_s,
+            pseudonym_key, names,
         )
         for name, spec in SOURCES.items()
     }

@@ -4,6 +4,7 @@ raises them all at once)."""
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,7 @@ class Settings:
     province_dir: Path
     state_dir: Path
     broker: BrokerSettings
+    namespace: str                  # prefixes every topic and group (several installations on one cluster)
     partitions: int
     replication_factor: int
     http_host: str
@@ -113,6 +115,14 @@ class ConfigReader:
         return value
 
 
+NAMESPACE_HINT = "lower-case letters, digits, - or _, at most 40, starting with a letter or digit"
+
+
+def _namespace(v: str) -> bool:
+    """Kafka's topic characters without the dot (the separator before the contract's name)."""
+    return v == "" or re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", v) is not None
+
+
 def _port(v: int) -> bool:
     return 0 < v < 65536
 
@@ -178,6 +188,7 @@ def load_settings(given: Path | str | None = None, problems: list[str] | None = 
         province_dir=province_dir,
         state_dir=state_dir,
         broker=broker,
+        namespace=top.table("kafka").get("namespace", str, "", _namespace, NAMESPACE_HINT),
         partitions=t.get("partitions", int, 4, lambda v: 1 <= v <= 256, "an integer 1..256"),
         replication_factor=t.get("replication_factor", int, 1, lambda v: 1 <= v <= 16, "an integer 1..16"),
         http_host=h.get("host", str, "127.0.0.1"),

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contract import topics
 from contract.records import fold_sender
-from contract.topics import KPI_GROUP, SINK_GROUP, TopicSpec
+from contract.topics import CONTRACT_NAMES, TopicNames, TopicSpec
 
 Arrival = tuple[str, int, int]   # topic, partition, sender
 Target = tuple[str, int, int]    # topic, partition, the sender id a marker carries there
@@ -33,6 +32,7 @@ class Topology:
     partitions: int
     index_input: str | None = None   # the KPI domain the 766 index stage reads (None: no index stage)
     index_domain: str = "index766"
+    names: TopicNames = CONTRACT_NAMES
 
     # -- what there is ------------------------------------------------------------------------
     @property
@@ -58,8 +58,8 @@ class Topology:
 
     def catalogue(self) -> list[TopicSpec]:
         """Every topic, as `ioc run` and `ioc topics create` make them (the Faust leader topic included)."""
-        specs = topics.catalogue(self.sources, self.kpi_domains, self.partitions, self.detail_sources)
-        return specs + [TopicSpec(topics.faust_leader(), 1)]
+        specs = self.names.catalogue(self.sources, self.kpi_domains, self.partitions, self.detail_sources)
+        return specs + [TopicSpec(self.names.faust_leader(), 1)]
 
     # -- who sends markers where --------------------------------------------------------------
     def _all(self, topic: str, sender: int) -> list[Target]:
@@ -67,24 +67,24 @@ class Topology:
 
     def gateway_targets(self) -> list[Target]:
         """Where the gateway injects a barrier: every raw and dead-letter partition."""
-        return [t for s in self.sources for topic in (topics.raw(s), topics.dead_letters(s))
+        return [t for s in self.sources for topic in (self.names.raw(s), self.names.dead_letters(s))
                 for t in self._all(topic, GATEWAY)]
 
     def fold_targets(self, source: str, partition: int) -> list[Target]:
         """Where fold partition `partition` forwards a barrier: its partials (and drill-down) topics,
         then the dead letters it makes (`too_late`...), so DuckDB has those too when idle."""
-        return self._all(topics.partials(source), partition) + self._fold_to_sink(source, partition)
+        return self._all(self.names.partials(source), partition) + self._fold_to_sink(source, partition)
 
     def _fold_to_sink(self, source: str, partition: int) -> list[Target]:
-        details = self._all(topics.details(source), partition) if self.flow(source).details else []
-        return details + self._all(topics.dead_letters(source), fold_sender(partition))
+        details = self._all(self.names.details(source), partition) if self.flow(source).details else []
+        return details + self._all(self.names.dead_letters(source), fold_sender(partition))
 
     def combine_targets(self, domain: str, partition: int) -> list[Target]:
         """Where combine partition `partition` forwards a barrier (once it came from every fold partition)."""
-        return self._all(topics.kpi(domain), partition)
+        return self._all(self.names.kpi(domain), partition)
 
     def index_targets(self, partition: int) -> list[Target]:
-        return self._all(topics.kpi(self.index_domain), partition)
+        return self._all(self.names.kpi(self.index_domain), partition)
 
     def expected_arrivals(self) -> frozenset[Arrival]:
         """A barrier is complete when it came on every partition of every topic the sink reads,
@@ -102,25 +102,27 @@ class Topology:
     # -- who reads what -----------------------------------------------------------------------
     def sink_topics(self) -> list[str]:
         """Raw and dead-letter topics of every source, every KPI topic, the drill-down topics."""
-        return [t for s in self.sources for t in (topics.raw(s), topics.dead_letters(s))] + \
-            [topics.kpi(d) for d in self.kpi_domains] + [topics.details(s) for s in self.detail_sources]
+        n = self.names
+        return [t for s in self.sources for t in (n.raw(s), n.dead_letters(s))] + \
+            [n.kpi(d) for d in self.kpi_domains] + [n.details(s) for s in self.detail_sources]
 
     def worker_topics(self) -> list[str]:
         """What the KPI workers' consumer group reads: raw and partial topics, the index's input."""
-        out = [t for f in self.kpi_flows for t in (topics.raw(f.source), topics.partials(f.source))]
-        return out + ([topics.kpi(self.index_input)] if self.index_input is not None else [])
+        out = [t for f in self.kpi_flows for t in (self.names.raw(f.source), self.names.partials(f.source))]
+        return out + ([self.names.kpi(self.index_input)] if self.index_input is not None else [])
 
     def group_topics(self) -> dict[str, list[str]]:
-        return {KPI_GROUP: self.worker_topics(), SINK_GROUP: self.sink_topics()}
+        return {self.names.kpi_group: self.worker_topics(), self.names.sink_group: self.sink_topics()}
 
     def topic_kind(self, topic: str) -> tuple[str, str]:
         """(kind, source or domain) of a topic of the catalogue: raw, dlq, partials, details, kpi."""
         for source in self.sources:
-            for kind, name in (("raw", topics.raw(source)), ("dlq", topics.dead_letters(source)),
-                               ("partials", topics.partials(source)), ("details", topics.details(source))):
+            n = self.names
+            for kind, name in (("raw", n.raw(source)), ("dlq", n.dead_letters(source)),
+                               ("partials", n.partials(source)), ("details", n.details(source))):
                 if topic == name:
                     return kind, source
         for domain in self.kpi_domains:
-            if topic == topics.kpi(domain):
+            if topic == self.names.kpi(domain):
                 return "kpi", domain
         return "other", topic

@@ -51,9 +51,8 @@ class Gateway:
         sources = topology.sources
         self.registry = CollectorRegistry()
         self.metrics = GatewayMetrics(self.registry, sources)
-        self.validators = build_validators(
-            settings, index, load_pseudonym_key(settings.pseudonym_key, settings.state_dir)
-        )
+        key = load_pseudonym_key(settings.pseudonym_key, settings.state_dir)
+        self.validators = build_validators(settings, index, key, topology.names)
         self.totals = {name: IngestResult(name) for name in sources}
         self.accepting = True
         self.journal = Journal()

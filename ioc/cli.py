@@ -168,7 +168,8 @@ def _ingest(config: Config, args: argparse.Namespace) -> int:
     if args.broker:
         from ioc.direct_ingest import ingest_to_broker
 
-        return ingest_to_broker(settings.with_broker(args.broker), args.source, args.files)
+        names = config.topology.names
+        return ingest_to_broker(settings.with_broker(args.broker), names, args.source, args.files)
     url = (args.url or settings.http_url).rstrip("/")
     token = args.token or read_token(settings.tokens, args.source, settings.state_dir)
     totals: dict[str, Any] = {"accepted": 0, "duplicate": 0, "dead_lettered": 0, "dead_letter_reasons": {}}

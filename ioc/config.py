@@ -10,6 +10,7 @@ from alerts.rules import AlertRule, alert_rules_of
 from connectors.registry import source_names
 from contract.errors import ConfigError
 from contract.settings import Settings, load_settings
+from contract.topics import TopicNames
 from contract.topology import Flow, Topology
 from streams.kpis.base import Family
 from streams.kpis.index766.rules import Index766, Rules, load_index766
@@ -37,15 +38,15 @@ def load_config(path: Path | str | None = None, broker: str | None = None) -> Co
     alerts = alert_rules_of(settings, catalogue_kpis(index766.rules if index766 else None), problems)
     if problems:
         raise ConfigError(problems)
-    return Config(settings, index766, alerts, topology(settings.partitions, index766 is not None))
+    return Config(settings, index766, alerts, topology(settings, index766 is not None))
 
 
-def topology(partitions: int, with_index: bool = True) -> Topology:
-    """Which stage sends what, from the source and KPI registries."""
+def topology(settings: Settings, with_index: bool = True) -> Topology:
+    """Which stage sends what, from the source and KPI registries, under the installation's names."""
     flows = tuple(Flow(s, KPIS[s].domain if s in KPIS else None, s in KPIS and KPIS[s].drill_down)
                   for s in source_names())
-    return Topology(flows, partitions, index_input=KPIS["dvc"].domain if with_index else None,
-                    index_domain=INDEX_DOMAIN)
+    return Topology(flows, settings.partitions, index_input=KPIS["dvc"].domain if with_index else None,
+                    index_domain=INDEX_DOMAIN, names=TopicNames(settings.namespace))
 
 
 def catalogue_kpis(rules: Rules | None) -> set[str]:

@@ -17,18 +17,19 @@ from connectors.publisher import Publisher, PublishError
 from connectors.registry import SOURCES
 from contract.records import now_utc
 from contract.settings import Settings
+from contract.topics import TopicNames
 from gateway.tokens import load_pseudonym_key
 from ioc.view import print_ingest
 
 
-def ingest_to_broker(settings: Settings, source: str, files: list[Path]) -> int:
+def ingest_to_broker(settings: Settings, names: TopicNames, source: str, files: list[Path]) -> int:
     """`settings` name the broker to publish to (BrokerSettings.at)."""
     if source not in SOURCES:
         print(f"error: unknown source {source!r}; known: {', '.join(SOURCES)}", file=sys.stderr)
         return 2
     index = IdentityIndex()
-    validator = build_validators(settings, index, load_pseudonym_key(settings.pseudonym_key,
-                                                                     settings.state_dir))[source]
+    secret = load_pseudonym_key(settings.pseudonym_key, settings.state_dir)
+    validator = build_validators(settings, index, secret, names)[source]
     publisher = Publisher(settings.broker)
     totals: dict[str, Any] = {"accepted": 0, "duplicate": 0, "dead_lettered": 0, "dead_letter_reasons": {}}
     started = time.perf_counter()

@@ -14,9 +14,9 @@ import duckdb
 
 from connectors.dedup import IdentityIndex
 from connectors.publisher import Outgoing, Publisher
-from contract import topics
 from contract.records import H_EVENT, H_ID, H_RECEIVED
 from contract.settings import Settings
+from contract.topology import Topology
 from sinks.archive import archived, open_exclusive
 from sinks.schema import raw_table
 
@@ -33,31 +33,32 @@ class Restored:
     dead_letters: int
 
 
-def restore(settings: Settings, sources: list[str], publisher: Publisher, index: IdentityIndex,
+def restore(settings: Settings, topology: Topology, publisher: Publisher, index: IdentityIndex,
             empty_topics: set[str]) -> Restored:
-    con = open_exclusive(settings.duckdb_path, sources, settings.units.timezone.key)
+    con = open_exclusive(settings.duckdb_path, topology.sources, settings.units.timezone.key)
     try:
         counts, republished = {}, {}
-        for source in sources:
+        for source in topology.sources:
             ids = con.execute(f"SELECT id FROM {raw_table(source)}").fetchall()
             index.load(source, (bytes.fromhex(i) for (i,) in ids))
             counts[source] = len(ids)
-            if ids and topics.raw(source) in empty_topics:
-                republished[source] = _republish(con, publisher, source)
+            topic = topology.names.raw(source)
+            if ids and topic in empty_topics:
+                republished[source] = _republish(con, publisher, source, topic)
         dead = con.execute("SELECT count(*) FROM dead_letters").fetchone()
         return Restored(counts, republished, int(dead[0]) if dead else 0)
     finally:
         con.close()
 
 
-def _republish(con: duckdb.DuckDBPyConnection, publisher: Publisher, source: str) -> int:
+def _republish(con: duckdb.DuckDBPyConnection, publisher: Publisher, source: str, topic: str) -> int:
     total = 0
     for batch in archived(con, source, _COLUMNS, CHUNK):
         ids, keys, received, events, records = (batch.column(i).to_pylist() for i in range(5))
         publisher.publish(
             [
                 Outgoing(
-                    topics.raw(source),
+                    topic,
                     key.encode(),
                     record.encode(),
                     [(H_ID, rid.encode()), (H_RECEIVED, at.encode()), (H_EVENT, str(us).encode())],

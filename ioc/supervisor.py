@@ -19,9 +19,9 @@ import aiohttp
 
 from connectors.dedup import IdentityIndex
 from connectors.publisher import Outgoing, Publisher
-from contract import topics
 from contract.records import H_ID, header
 from contract.settings import Settings
+from contract.topics import TopicNames
 from gateway.server import Gateway
 from gateway.tokens import load_tokens
 from ioc.broker import EmbeddedBroker, ensure_topics, topic_is_empty
@@ -56,10 +56,11 @@ class Supervisor:
             log.info("embedded broker (Tansu, memory only) on %s", self.broker.address)
         s, sources = self.settings, self.config.topology.sources
         await ensure_topics(s.broker, self.config.topology.catalogue(), s.replication_factor)
-        empty = {t for t in map(topics.raw, sources) if await topic_is_empty(s.broker, t, s.partitions)}
+        names = self.config.topology.names
+        empty = {t for t in map(names.raw, sources) if await topic_is_empty(s.broker, t, s.partitions)}
         publisher = Publisher(s.broker)   # the gateway owns it from here on
         index = IdentityIndex()
-        restored = await asyncio.to_thread(restore, s, sources, publisher, index, empty)
+        restored = await asyncio.to_thread(restore, s, self.config.topology, publisher, index, empty)
         log.info("DuckDB archive: %s records, %d dead letters; republished %s",
                  restored.archived, restored.dead_letters, restored.republished or "nothing")
         self.sink = self._child("sink", ["sink"])
@@ -183,9 +184,11 @@ class Supervisor:
             self.gateway.replace_publisher(Publisher(s.broker))
             archived = IdentityIndex()
             sources = self.config.topology.sources
-            all_raw = {topics.raw(src) for src in sources}
-            restored = await asyncio.to_thread(restore, s, sources, self.gateway.publisher, archived, all_raw)
-            missing = [m for m in self.gateway.journal.pending() if not _archived(m, archived)]
+            all_raw = {self.config.topology.names.raw(src) for src in sources}
+            publisher = self.gateway.publisher
+            restored = await asyncio.to_thread(restore, s, self.config.topology, publisher, archived, all_raw)
+            names = self.config.topology.names
+            missing = [m for m in self.gateway.journal.pending() if not _archived(m, archived, names)]
             await asyncio.to_thread(self.gateway.publisher.publish, missing, 120)
             log.info(
                 "broker restored: republished %s archived records and %d from the journal",
@@ -200,10 +203,10 @@ class Supervisor:
             self.gateway.accepting = True
 
 
-def _archived(message: Outgoing, archived: IdentityIndex) -> bool:
+def _archived(message: Outgoing, archived: IdentityIndex, names: TopicNames) -> bool:
     """A raw record already in DuckDB (republished from there). Dead letters are republished
     anyway: the sink keeps one row per dead-letter id."""
-    source = topics.raw_source(message.topic)
+    source = names.raw_source(message.topic)
     identity = header(message.headers, H_ID)
     return (
         source is not None

@@ -20,7 +20,6 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from alerts.evaluator import Transition
 from alerts.rules import AlertRule
 from alerts.watch import Alerting
-from contract import topics
 from contract.kafka import aiokafka_kwargs
 from contract.records import H_BARRIER, H_EVENT, H_ID, H_RECEIVED, H_SRC, header
 from contract.settings import Settings
@@ -45,10 +44,10 @@ class SinkService:
         self.written: Counter[str] = Counter()
         self.batches = 0
         self._stop = asyncio.Event()
-        self._raw = {topics.raw(s): s for s in topology.sources}
-        self._dlq = {topics.dead_letters(s) for s in topology.sources}
-        self._kpi = {topics.kpi(d) for d in topology.kpi_domains}
-        self._details = {topics.details(s): s for s in topology.detail_sources}
+        self._raw = {topology.names.raw(s): s for s in topology.sources}
+        self._dlq = {topology.names.dead_letters(s) for s in topology.sources}
+        self._kpi = {topology.names.kpi(d) for d in topology.kpi_domains}
+        self._details = {topology.names.details(s): s for s in topology.detail_sources}
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
         self.alerting = Alerting(alert_rules, settings.units)
@@ -65,7 +64,7 @@ class SinkService:
             *self._kpi,
             *self._details,
             **aiokafka_kwargs(self.settings.broker),
-            group_id=topics.SINK_GROUP,
+            group_id=self.topology.names.sink_group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             fetch_max_wait_ms=50,
@@ -131,7 +130,7 @@ class SinkService:
         assert self.producer is not None
         for event in events:
             key, value = alert_message(event)
-            await self.producer.send_and_wait(topics.alerts(), value, key=key)
+            await self.producer.send_and_wait(self.topology.names.alerts(), value, key=key)
             self.written["alerts"] += 1
 
     def _collect(self, batch: Batch, topic: str, r: Any) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from contract.topics import KPI_GROUP, SINK_GROUP
 from contract.topology import Topology
 from gateway.metrics import bounded_reason
 from gateway.web.context import GatewayView
@@ -55,8 +54,8 @@ class HealthProbe:
             "consumer_lag": None
             if isinstance(lag, str)
             else {
-                "kpi": lag_by_source(g.topology, lag.get(KPI_GROUP, {})),
-                "sink": lag_by_source(g.topology, lag.get(SINK_GROUP, {})),
+                "kpi": lag_by_source(g.topology, lag.get(g.topology.names.kpi_group, {})),
+                "sink": lag_by_source(g.topology, lag.get(g.topology.names.sink_group, {})),
             },
             "workers": {
                 "alive": sum(1 for w in health["workers"] if w["alive"]),

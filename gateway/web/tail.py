@@ -15,7 +15,6 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from contract import topics
 from contract.kafka import aiokafka_kwargs
 from contract.settings import BrokerSettings
 from contract.topology import Topology
@@ -34,8 +33,8 @@ class TopicTail:
         on_alert: Callable[[dict[str, Any]], None],
     ) -> None:
         self.broker, self.on_kpi, self.on_alert = broker, on_kpi, on_alert
-        kpi_topics = {topics.kpi(d) for d in topology.kpi_domains}
-        wanted = kpi_topics | {topics.alerts()}
+        kpi_topics = {topology.names.kpi(d) for d in topology.kpi_domains}
+        wanted = kpi_topics | {topology.names.alerts()}
         self.partitions = [
             TopicPartition(spec.name, p)
             for spec in topology.catalogue()

@@ -9,7 +9,6 @@ from typing import Any
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
-from contract import topics
 from contract.kafka import aiokafka_kwargs, bootstrap
 from contract.settings import Settings
 from contract.topology import Topology
@@ -56,7 +55,7 @@ def create_app(settings: Settings, topology: Topology, index766: Index766 | None
     _patch_fetch_wait(settings.fetch_max_wait_ms)
     servers = ";".join(bootstrap(settings.broker).split(","))
     app = faust.App(
-        topics.KPI_GROUP, broker=f"kafka://{servers}", broker_credentials=_credentials(settings),
+        topology.names.kpi_group, broker=f"kafka://{servers}", broker_credentials=_credentials(settings),
         store="memory://", topic_partitions=settings.partitions, topic_allow_declare=False,
         broker_session_timeout=6, broker_heartbeat_interval=1, broker_request_timeout=30,
         consumer_auto_offset_reset="earliest", table_standby_replicas=0, web_enabled=False,
@@ -79,7 +78,8 @@ def _wire(app: faust.App, settings: Settings, topology: Topology, index766: Inde
 
     for flow in topology.kpi_flows:
         kpis = KPIS[flow.source]
-        fold = FoldStage(kpis, settings.units, topology, reader, assigned_of(topics.raw(kpis.source)), send,
+        raw = topology.names.raw(kpis.source)
+        fold = FoldStage(kpis, settings.units, topology, reader, assigned_of(raw), send,
                          settings.live_interval_s, settings.late_us)
         combine = CombineStage(kpis, settings.units, topology, reader, assigned_of(fold.out), send)
         for stage in (fold, combine):
@@ -88,7 +88,8 @@ def _wire(app: faust.App, settings: Settings, topology: Topology, index766: Inde
 
     if index766 is not None and topology.index_input is not None:
         index = IndexStage(
-            index766, settings.units, topology, reader, assigned_of(topics.kpi(topology.index_input)), send
+            index766, settings.units, topology, reader, assigned_of(topology.names.kpi(topology.index_input)),
+            send,
         )
         _agent(app, index, settings)
         stages.append(index)

@@ -5,7 +5,6 @@ from collections.abc import Callable
 
 import orjson
 
-from contract import topics
 from contract.records import (
     H_READY,
     H_SRC,
@@ -39,10 +38,10 @@ class CombineState:
 class CombineStage(PartitionedStage[CombineState]):
     def __init__(self, kpis: SourceKpis, units: UnitRegistry, topology: Topology, reader: PartitionReader,
                  assigned: Callable[[], set[int]], send: Send) -> None:
-        super().__init__(topics.partials(kpis.source), reader, assigned)
+        super().__init__(topology.names.partials(kpis.source), reader, assigned)
         self.kpis, self.units, self.topology, self.send = kpis, units, topology, send
         self.partitions = topology.partitions
-        self.out = topics.kpi(kpis.domain)
+        self.out = topology.names.kpi(kpis.domain)
         self.emitted = 0
 
     def new_state(self, partition: int) -> CombineState:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
-from contract import topics
 from contract.records import (
     H_ID,
     H_READY,
@@ -65,11 +64,11 @@ class FoldStage(PartitionedStage[FoldState]):
         live_interval_s: float,
         late_us: int | None,
     ) -> None:
-        super().__init__(topics.raw(kpis.source), reader, assigned)
+        super().__init__(topology.names.raw(kpis.source), reader, assigned)
         self.kpis, self.units, self.topology, self.send = kpis, units, topology, send
         self.partitions = topology.partitions
         self.live_interval_s, self.late_us = live_interval_s, late_us
-        self.out = topics.partials(kpis.source)
+        self.out = topology.names.partials(kpis.source)
 
     def new_state(self, partition: int) -> FoldState:
         return FoldState(self.kpis.new_fold(self.units, self.late_us))
@@ -92,7 +91,8 @@ class FoldStage(PartitionedStage[FoldState]):
         text = (msg.value or b"").decode("utf-8", "replace")
         letter = DeadLetter(letter_id, self.kpis.source, reason, now_utc(), text)
         await self.send(
-            topics.dead_letters(self.kpis.source), None, letter.to_json(), None, [(H_ID, letter.id.encode())]
+            self.topology.names.dead_letters(self.kpis.source), None, letter.to_json(), None,
+            [(H_ID, letter.id.encode())],
         )
 
     async def flush(self, partition: int, slot: Slot[FoldState], rebuilt: bool) -> None:
@@ -109,7 +109,8 @@ class FoldStage(PartitionedStage[FoldState]):
         if self.kpis.drill_down:
             for entity, row in fold.drain_details(everything=rebuilt).items():
                 await self.send(
-                    topics.details(self.kpis.source), entity.encode(), orjson.dumps(row), None, []
+                    self.topology.names.details(self.kpis.source), entity.encode(), orjson.dumps(row), None,
+                    [],
                 )
         if rebuilt:
             for q in range(self.partitions):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from contract import topics
 from contract.records import (
     KpiUpdate,
     barrier_headers,
@@ -39,10 +38,10 @@ class IndexStage(PartitionedStage[IndexState]):
     def __init__(self, index766: Index766, units: UnitRegistry, topology: Topology, reader: PartitionReader,
                  assigned: Callable[[], set[int]], send: Send) -> None:
         assert topology.index_input is not None
-        super().__init__(topics.kpi(topology.index_input), reader, assigned)
+        super().__init__(topology.names.kpi(topology.index_input), reader, assigned)
         self.index766, self.units, self.topology, self.send = index766, units, topology, send
         self.partitions = topology.partitions
-        self.out = topics.kpi(topology.index_domain)
+        self.out = topology.names.kpi(topology.index_domain)
 
     def new_state(self, partition: int) -> IndexState:
         return IndexState(IndexBook(self.index766, self.units))

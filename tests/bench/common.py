@@ -16,9 +16,9 @@ from connectors.dedup import IdentityIndex
 from connectors.ingest import build_validators
 from connectors.publisher import Outgoing
 from connectors.registry import SOURCES
-from contract import topics
 from contract.records import now_utc
 from contract.settings import Settings
+from contract.topics import CONTRACT_NAMES as topics
 from gateway.tokens import load_pseudonym_key
 from tests.harness import ROOT, Pipeline
 
@@ -77,8 +77,8 @@ def cpu_line(before: dict[str, float], after: dict[str, float], wall: float) -> 
 def validated(settings: Settings, source: str, lines: list[bytes]) -> list[Outgoing]:
     """The messages the gateway would publish for these records (raw and dead letters), validated
     here, untimed, so that a phase can put them on the broker at the broker's pace."""
-    validator = build_validators(settings, IdentityIndex(), load_pseudonym_key(settings.pseudonym_key,
-                                                                               settings.state_dir))[source]
+    secret = load_pseudonym_key(settings.pseudonym_key, settings.state_dir)
+    validator = build_validators(settings, IdentityIndex(), secret, topics)[source]
     return validator.prepare(b"\n".join(lines), now_utc()).messages
 
 

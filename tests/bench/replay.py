@@ -21,9 +21,9 @@ import orjson
 from connectors.dedup import IdentityIndex
 from connectors.ingest import Validator, build_validators
 from connectors.registry import SOURCES, source_names
-from contract import topics
 from contract.settings import Settings, load_settings
 from contract.timestamps import parse_ts
+from contract.topics import CONTRACT_NAMES as topics
 from gateway.tokens import load_pseudonym_key
 from sinks.archive import archived, open_exclusive
 from sinks.store import Batch, write
@@ -167,9 +167,8 @@ def measure(tmp: Path, days: int, log: callable[[str], None]) -> ReplayFigures: 
         capture_output=True,
     )
     first, second = split_dump(tmp / "sim", boundary)
-    validators = build_validators(
-        settings, IdentityIndex(), load_pseudonym_key(settings.pseudonym_key, settings.state_dir)
-    )
+    secret = load_pseudonym_key(settings.pseudonym_key, settings.state_dir)
+    validators = build_validators(settings, IdentityIndex(), secret, topics)
     counts = build_archive(settings, validators, first)
     log(
         f"archive of the first {days} days: {sum(counts.values()):,} records; "

@@ -38,8 +38,8 @@ import orjson
 
 from connectors.publisher import Outgoing
 from connectors.registry import SOURCES
-from contract import topics
 from contract.settings import Settings, load_settings
+from contract.topics import CONTRACT_NAMES as topics
 from ioc.client import call
 from tests.bench import latency, raw
 from tests.bench import replay as bench_replay

@@ -9,7 +9,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from connectors.registry import source_names
-from contract import topics
+from contract.topics import CONTRACT_NAMES as topics
 from ioc.client import call
 from streams.kpis.registry import detail_sources, kpi_domains
 from tests import dvc_dataset as ds

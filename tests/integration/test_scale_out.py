@@ -23,7 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from connectors.registry import source_names
-from contract import topics
+from contract.topics import CONTRACT_NAMES as topics
 from ioc.broker import EmbeddedBroker
 from ioc.config import load_config
 from streams.kpis.registry import detail_sources, kpi_domains

@@ -10,8 +10,8 @@ import duckdb
 import orjson
 import pytest
 
-from contract import topics
 from contract.settings import PROJECT_ROOT
+from contract.topics import CONTRACT_NAMES as topics
 from gateway.web import queries
 from gateway.web.api import config_payload
 from gateway.web.health import lag_by_source
