@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -17,6 +17,7 @@ H_ID = "ioc-id"                  # raw: the record identity digest (hex); dead l
 H_RECEIVED = "ioc-received-at"   # raw: arrival time (ISO-8601, UTC)
 H_EVENT = "ioc-event-us"         # raw: event time, epoch microseconds
 H_BARRIER = "ioc-barrier"        # control: a barrier marker travelling through every stage
+H_CHECKPOINT = "ioc-checkpoint"  # control: the barrier is a checkpoint (its id: the gateway's clock, µs)
 H_SRC = "ioc-src"                # control and partials: the sending partition
 H_READY = "ioc-ready"            # partials: the sending partition finished rebuilding its state
 
@@ -25,6 +26,23 @@ Headers = list[tuple[str, bytes]]
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+class ArrivalClock:
+    """The gateway's clock for arrivals and checkpoints: strictly increasing, even when the system
+    clock steps back, so "received before checkpoint C" is exactly "published before its marker"."""
+
+    def __init__(self) -> None:
+        self._last = datetime.min.replace(tzinfo=UTC)
+
+    def now(self) -> datetime:
+        now = now_utc()
+        self._last = now if now > self._last else self._last + timedelta(microseconds=1)
+        return self._last
+
+    def advance_to(self, at: datetime) -> None:
+        """Never hand out a time at or before `at` (the archive's latest arrival, after a restart)."""
+        self._last = max(self._last, at)
 
 
 def iso(ts: datetime) -> str:
@@ -47,8 +65,9 @@ def fold_sender(partition: int) -> int:
     return 1 + partition
 
 
-def barrier_headers(barrier_id: str, src: int) -> Headers:
-    return [(H_BARRIER, barrier_id.encode()), (H_SRC, str(src).encode())]
+def barrier_headers(barrier_id: str, src: int, checkpoint: int | None = None) -> Headers:
+    headers = [(H_BARRIER, barrier_id.encode()), (H_SRC, str(src).encode())]
+    return headers + [(H_CHECKPOINT, str(checkpoint).encode())] if checkpoint is not None else headers
 
 
 @dataclass(frozen=True, slots=True)

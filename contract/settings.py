@@ -58,6 +58,9 @@ class Settings:
     batch_max: int
     batch_within_s: float
     live_interval_s: float
+    coalesce_s: float               # a stage behind its input flushes at most this often (fewer KPI messages)
+    checkpoint_dir: Path            # stage snapshots (streams/engine/checkpoints.py)
+    checkpoint_interval_s: float    # the gateway injects a checkpoint barrier this often while records flow
     late_after_days: float          # how late a record may arrive and still move KPIs (horizon.py)
     duckdb_path: Path
     query_port: int
@@ -147,8 +150,8 @@ def load_settings(given: Path | str | None = None, problems: list[str] | None = 
         raise ConfigError([f"{path}: {exc}"]) from exc
     root = path.parent.parent if path.parent.name == "config" else path.parent
     top = ConfigReader(data, path.name, problems)
-    tables = ("broker", "topics", "http", "ingest", "workers", "sink", "kpi")
-    b, t, h, i, w, s, k = (top.table(n) for n in tables)
+    tables = ("broker", "topics", "http", "ingest", "workers", "sink", "kpi", "checkpoints")
+    b, t, h, i, w, s, k, c = (top.table(n) for n in tables)
     broker = BrokerSettings(
         bootstrap_servers=tuple(
             b.get(
@@ -204,6 +207,9 @@ def load_settings(given: Path | str | None = None, problems: list[str] | None = 
         batch_max=w.get("batch_max", int, 2000, lambda v: v >= 1, "a positive integer"),
         batch_within_s=w.get("batch_within_s", float, 0.05, lambda v: v > 0, "seconds > 0"),
         live_interval_s=w.get("live_interval_s", float, 5.0, lambda v: v > 0, "seconds > 0"),
+        coalesce_s=w.get("coalesce_s", float, 1.0, lambda v: 0 < v <= 60, "seconds in (0, 60]"),
+        checkpoint_dir=_resolve(state_dir, c.get("directory", str, "checkpoints")),
+        checkpoint_interval_s=c.get("interval_s", float, 60.0, lambda v: v >= 1, "seconds >= 1"),
         late_after_days=k.get("late_after_days", float, 400.0, lambda v: v >= 1, "days >= 1"),
         duckdb_path=_resolve(state_dir, s.get("duckdb_path", str, "ioc.duckdb")),
         query_port=s.get("query_port", int, 8481, _port, "a port 1..65535"),

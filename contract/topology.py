@@ -30,7 +30,7 @@ class Flow:
 class Topology:
     flows: tuple[Flow, ...]
     partitions: int
-    index_input: str | None = None   # the KPI domain the 766 index stage reads (None: no index stage)
+    index_input: str | None = None   # the KPI domain whose combine stage scores the 766 index (None: none)
     index_domain: str = "index766"
     names: TopicNames = CONTRACT_NAMES
 
@@ -80,11 +80,10 @@ class Topology:
         return details + self._all(self.names.dead_letters(source), fold_sender(partition))
 
     def combine_targets(self, domain: str, partition: int) -> list[Target]:
-        """Where combine partition `partition` forwards a barrier (once it came from every fold partition)."""
-        return self._all(self.names.kpi(domain), partition)
-
-    def index_targets(self, partition: int) -> list[Target]:
-        return self._all(self.names.kpi(self.index_domain), partition)
+        """Where combine partition `partition` forwards a barrier (once it came from every fold
+        partition): its KPI topic, and the index's when it scores the 766 index."""
+        index = self._all(self.names.kpi(self.index_domain), partition) if domain == self.index_input else []
+        return self._all(self.names.kpi(domain), partition) + index
 
     def expected_arrivals(self) -> frozenset[Arrival]:
         """A barrier is complete when it came on every partition of every topic the sink reads,
@@ -95,8 +94,6 @@ class Topology:
             for p in range(self.partitions):
                 out.update(self._fold_to_sink(f.source, p))
                 out.update(self.combine_targets(f.kpi_domain, p))
-        if self.index_input is not None:
-            out.update(t for p in range(self.partitions) for t in self.index_targets(p))
         return frozenset(out)
 
     # -- who reads what -----------------------------------------------------------------------
@@ -107,9 +104,8 @@ class Topology:
             [n.kpi(d) for d in self.kpi_domains] + [n.details(s) for s in self.detail_sources]
 
     def worker_topics(self) -> list[str]:
-        """What the KPI workers' consumer group reads: raw and partial topics, the index's input."""
-        out = [t for f in self.kpi_flows for t in (self.names.raw(f.source), self.names.partials(f.source))]
-        return out + ([self.names.kpi(self.index_input)] if self.index_input is not None else [])
+        """What the KPI workers' consumer group reads: the raw and partial topics."""
+        return [t for f in self.kpi_flows for t in (self.names.raw(f.source), self.names.partials(f.source))]
 
     def group_topics(self) -> dict[str, list[str]]:
         return {self.names.kpi_group: self.worker_topics(), self.names.sink_group: self.sink_topics()}

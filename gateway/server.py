@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from connectors.dedup import IdentityIndex
 from connectors.ingest import IngestResult, build_validators
 from connectors.publisher import Publisher, PublishError
-from contract.records import barrier_headers, now_utc
+from contract.records import ArrivalClock, barrier_headers
 from contract.settings import Settings
 from contract.topology import GATEWAY, Topology
 from gateway.journal import Journal
@@ -61,6 +61,9 @@ class Gateway:
         }
         self._lock = asyncio.Lock()  # one batch at a time: the duplicate check must see every earlier batch
         self._confirmer: asyncio.Task[None] | None = None
+        self._checkpointer: asyncio.Task[None] | None = None
+        self.clock = ArrivalClock()
+        self.published_since_checkpoint = 0
         self.sink_url = f"http://127.0.0.1:{settings.query_port}"
         self._session: aiohttp.ClientSession | None = None
         self.app = web.Application(client_max_size=settings.max_body_bytes)
@@ -82,12 +85,14 @@ class Gateway:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
         await self.lag_probe.start()
         self._confirmer = asyncio.create_task(self._confirm_archived())
+        self._checkpointer = asyncio.create_task(self._checkpoint_every(self.settings.checkpoint_interval_s))
         await self._runner.setup()
         await web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port).start()
 
     async def stop(self) -> None:
-        if self._confirmer:
-            self._confirmer.cancel()
+        for task in (self._confirmer, self._checkpointer):
+            if task:
+                task.cancel()
         await self._runner.cleanup()
         await self.lag_probe.stop()
         if self._session:
@@ -133,7 +138,7 @@ class Gateway:
     async def _ingest(self, source: str, body: bytes) -> IngestResult:
         validator = self.validators[source]
         async with self._lock:
-            prepared = await asyncio.to_thread(validator.prepare, body, now_utc())
+            prepared = await asyncio.to_thread(validator.prepare, body, self.clock.now())
             try:
                 await asyncio.to_thread(self.publisher.publish, prepared.messages)
             except PublishError as err:
@@ -146,6 +151,7 @@ class Gateway:
                 raise
             self.index.commit(source, prepared.identities)
             self.journal.add(prepared.messages)
+            self.published_since_checkpoint += len(prepared.messages)
         self.metrics.count(prepared.result)
         total = self.totals[source]
         total.accepted += prepared.result.accepted
@@ -154,14 +160,29 @@ class Gateway:
         return prepared.result
 
     # -- barriers: "is everything accepted so far in DuckDB?" ---------------------------------
-    async def inject_barrier(self) -> str:
-        barrier_id = uuid.uuid4().hex
+    async def inject_barrier(self, checkpoint: bool = False) -> str:
+        """A barrier marker after every record published so far; with `checkpoint`, every stage also
+        snapshots its partitions at it, and its id is the arrival clock's time (streams/engine/
+        checkpoints.py): every record received before that time is before the marker."""
         targets = [(topic, p) for topic, p, _ in self.topology.gateway_targets()]
         async with self._lock:  # so it follows every batch published before it
-            await asyncio.to_thread(
-                self.publisher.send_markers, targets, barrier_headers(barrier_id, GATEWAY)
-            )
+            at = int(self.clock.now().timestamp() * 1_000_000) if checkpoint else None
+            barrier_id = f"checkpoint-{at}" if at is not None else uuid.uuid4().hex
+            headers = barrier_headers(barrier_id, GATEWAY, at)
+            await asyncio.to_thread(self.publisher.send_markers, targets, headers)
+            if checkpoint:
+                self.published_since_checkpoint = 0
         return barrier_id
+
+    async def _checkpoint_every(self, interval_s: float) -> None:
+        """A checkpoint barrier every `interval_s` while records flow (an idle pipeline needs none)."""
+        while True:
+            await asyncio.sleep(interval_s)
+            if self.published_since_checkpoint and self.accepting:
+                try:
+                    await self.inject_barrier(checkpoint=True)
+                except Exception as exc:  # noqa: BLE001 - the next round tries again
+                    log.info("checkpoint not injected (%s)", type(exc).__name__)
 
     async def _confirm_archived(self, every_s: float = 2.0) -> None:
         """Drop journal entries once a barrier behind them reached DuckDB."""
@@ -175,7 +196,7 @@ class Gateway:
                 await self.await_barrier(barrier, timeout_s=60)
                 self.journal.archived_up_to(position)
                 self.metrics.pipeline_latency.observe(time.perf_counter() - started)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - this loop must outlive any failure
                 log.info("journal not confirmed yet (%s): keeping it, trying again", type(exc).__name__)
                 continue  # the broker or the sink is down: keep everything, try again later
 
@@ -201,7 +222,7 @@ class Gateway:
     async def new_barrier(self, request: web.Request) -> web.Response:
         try:
             return _json({"barrier": await self.inject_barrier()})
-        except Exception as exc:  # the broker is down: say so, the caller retries
+        except Exception as exc:  # noqa: BLE001 - the broker is down: say so, the caller retries
             return _json({"error": f"broker unavailable: {exc}"}, 503, {"Retry-After": "5"})
 
     async def barrier_state(self, request: web.Request) -> web.Response:
@@ -233,7 +254,7 @@ class Gateway:
     async def consumer_lag(self) -> dict[str, dict[str, int]] | str:
         try:
             lag = await self.lag_probe.lag()
-        except Exception as exc:  # the broker is down: report it, do not fail the status page
+        except Exception as exc:  # noqa: BLE001 - the broker is down: report it, do not fail the status page
             return f"unavailable: {exc}"
         for group, per_topic in lag.items():
             for topic, n in per_topic.items():

@@ -24,10 +24,12 @@ from contract.settings import Settings
 from contract.topics import TopicNames
 from gateway.server import Gateway
 from gateway.tokens import load_tokens
-from ioc.broker import EmbeddedBroker, ensure_topics, topic_is_empty
+from ioc.broker import EmbeddedBroker, ensure_topics
 from ioc.config import Config
 from ioc.processes import Child
 from ioc.restore import restore
+from streams.engine.checkpoints import FileCheckpointStore
+from streams.engine.seeding import begin_epoch
 
 log = logging.getLogger("ioc")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -56,11 +58,9 @@ class Supervisor:
             log.info("embedded broker (Tansu, memory only) on %s", self.broker.address)
         s, sources = self.settings, self.config.topology.sources
         await ensure_topics(s.broker, self.config.topology.catalogue(), s.replication_factor)
-        names = self.config.topology.names
-        empty = {t for t in map(names.raw, sources) if await topic_is_empty(s.broker, t, s.partitions)}
         publisher = Publisher(s.broker)   # the gateway owns it from here on
         index = IdentityIndex()
-        restored = await asyncio.to_thread(restore, s, self.config.topology, publisher, index, empty)
+        restored = await asyncio.to_thread(restore, s, self.config.topology, publisher, index, self._epoch())
         log.info("DuckDB archive: %s records, %d dead letters; republished %s",
                  restored.archived, restored.dead_letters, restored.republished or "nothing")
         self.sink = self._child("sink", ["sink"])
@@ -71,9 +71,22 @@ class Supervisor:
         self.gateway = Gateway(
             s, self.config.topology, self.config.index766, publisher, index, tokens, self.health
         )
+        if restored.latest_arrival is not None:
+            self.gateway.clock.advance_to(restored.latest_arrival)
         await self.gateway.start()
         await self._wait_sink()
         self.ready = True
+
+    def _epoch(self) -> int | None:
+        """Begin a broker epoch (streams/engine/checkpoints.py): on the embedded broker, from which
+        arrival time on the archive is republished (0: all of it); on a cluster, None (its log is kept)."""
+        if self.broker is None:
+            return None
+        store = FileCheckpointStore(self.settings.checkpoint_dir)
+        epoch = begin_epoch(store, self.settings, self.config.topology, self.config.index766)
+        log.info("broker epoch %d, %s", epoch.number, f"from checkpoint {epoch.seeded_from}"
+                 if epoch.seeded_from is not None else "from the whole archive")
+        return epoch.seeded_from or 0
 
     def _child(self, name: str, command: list[str]) -> Child:
         argv = [
@@ -163,9 +176,10 @@ class Supervisor:
         if not (self.sink and self.sink.alive() and any(c.alive() for c in self.children[1:])):
             return
         try:
-            await self.gateway.await_barrier(await self.gateway.inject_barrier(), timeout_s)
-            log.info("drained: everything accepted is in DuckDB")
-        except Exception as exc:
+            # A checkpoint: the next start takes every partition from its snapshot, with nothing after it.
+            await self.gateway.await_barrier(await self.gateway.inject_barrier(checkpoint=True), timeout_s)
+            log.info("drained: everything accepted is in DuckDB, checkpoint taken")
+        except Exception as exc:  # noqa: BLE001 - stopping goes on whatever the drain met
             log.warning("drain incomplete (%s): DuckDB may miss the last records", exc)
 
     # -- the embedded broker died -------------------------------------------------------------
@@ -178,15 +192,14 @@ class Supervisor:
         self.gateway.accepting = False
         try:
             for child in self.children:
-                await asyncio.to_thread(child.kill)  # their state is rebuilt from the new log
+                await asyncio.to_thread(child.kill)  # they take their partitions again in the new epoch
             self.broker.start()
             await ensure_topics(s.broker, self.config.topology.catalogue(), s.replication_factor)
             self.gateway.replace_publisher(Publisher(s.broker))
             archived = IdentityIndex()
-            sources = self.config.topology.sources
-            all_raw = {self.config.topology.names.raw(src) for src in sources}
             publisher = self.gateway.publisher
-            restored = await asyncio.to_thread(restore, s, self.config.topology, publisher, archived, all_raw)
+            since = self._epoch()
+            restored = await asyncio.to_thread(restore, s, self.config.topology, publisher, archived, since)
             names = self.config.topology.names
             missing = [m for m in self.gateway.journal.pending() if not _archived(m, archived, names)]
             await asyncio.to_thread(self.gateway.publisher.publish, missing, 120)

@@ -44,7 +44,7 @@ def main(config: Config, args: argparse.Namespace) -> int:
         return 2
     try:
         found = asyncio.run(create(settings, specs))
-    except Exception as exc:  # the broker's answer, whatever the client raised: say it and fail
+    except Exception as exc:  # noqa: BLE001 - the broker's answer, whatever the client raised: say it and fail
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     problems = 0

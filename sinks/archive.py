@@ -24,11 +24,10 @@ def open_exclusive(path: Path, sources: list[str], timezone: str) -> duckdb.Duck
         ) from exc
 
 
-def archived(
-    con: duckdb.DuckDBPyConnection, source: str, columns: str, rows: int = ARROW_BATCH
-) -> Iterator[pa.RecordBatch]:
-    """`columns` (SQL over the raw table) of every archived record of `source`, in the order the
-    raw topic had them (arrival, then identity), in Arrow batches."""
-    query = f"SELECT {columns} FROM {raw_table(source)} ORDER BY received_at, id"
+def archived(con: duckdb.DuckDBPyConnection, source: str, columns: str, rows: int = ARROW_BATCH,
+             where: str = "true") -> Iterator[pa.RecordBatch]:
+    """`columns` (SQL over the raw table) of the archived records of `source` (`where` holds), in the
+    order the raw topic had them (arrival, then identity), in Arrow batches."""
+    query = f"SELECT {columns} FROM {raw_table(source)} WHERE {where} ORDER BY received_at, id"
     with con.cursor() as reading:  # its own cursor: the caller may write meanwhile
         yield from reading.sql(query).to_arrow_reader(rows)

@@ -13,17 +13,26 @@ class BarrierTracker:
         self._pending: dict[str, set[Arrival]] = {}
         self._complete: OrderedDict[str, None] = OrderedDict()
 
-    def arrived(self, barrier_id: str, arrival: Arrival) -> None:
-        """Record an arrival; call only after everything before it is committed to DuckDB."""
+    def completes(self, barrier_id: str, arrival: Arrival) -> bool:
+        """Would this arrival complete the barrier?"""
         if barrier_id in self._complete:
-            return
+            return False
+        return self.expected <= self._pending.get(barrier_id, set()) | {arrival}
+
+    def arrived(self, barrier_id: str, arrival: Arrival) -> bool:
+        """Record an arrival; call only after everything before it is committed to DuckDB. True when
+        it completed the barrier."""
+        if barrier_id in self._complete:
+            return False
         seen = self._pending.setdefault(barrier_id, set())
         seen.add(arrival)
-        if self.expected <= seen:
-            del self._pending[barrier_id]
-            self._complete[barrier_id] = None
-            while len(self._complete) > self.keep:
-                self._complete.popitem(last=False)
+        if not self.expected <= seen:
+            return False
+        del self._pending[barrier_id]
+        self._complete[barrier_id] = None
+        while len(self._complete) > self.keep:
+            self._complete.popitem(last=False)
+        return True
 
     def is_complete(self, barrier_id: str) -> bool:
         return barrier_id in self._complete

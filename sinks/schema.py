@@ -34,6 +34,10 @@ def create_schema(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
         value DOUBLE, numerator DOUBLE, denominator DOUBLE, updated_at TIMESTAMPTZ,
         retracted BOOLEAN DEFAULT false      -- the period lost its last record (e.g. moved by a correction)
     )""")
+    con.execute("""CREATE TABLE IF NOT EXISTS checkpoints (
+        checkpoint BIGINT,                   -- the gateway's arrival clock at its barrier, epoch µs
+        completed_at TIMESTAMPTZ             -- when it reached DuckDB through every path
+    )""")
     con.execute("""CREATE OR REPLACE VIEW kpi_latest AS
         SELECT kpi, unit, unit_level, grain, period, value, numerator, denominator, updated_at
         FROM kpi_current""")

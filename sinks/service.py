@@ -21,7 +21,7 @@ from alerts.evaluator import Transition
 from alerts.rules import AlertRule
 from alerts.watch import Alerting
 from contract.kafka import aiokafka_kwargs
-from contract.records import H_BARRIER, H_EVENT, H_ID, H_RECEIVED, H_SRC, header
+from contract.records import H_BARRIER, H_CHECKPOINT, H_EVENT, H_ID, H_RECEIVED, H_SRC, header
 from contract.settings import Settings
 from contract.topology import Topology
 from sinks.alerts import message as alert_message
@@ -31,6 +31,7 @@ from sinks.barriers import BarrierTracker
 from sinks.metrics import SinkMetrics
 from sinks.query import QueryServer
 from sinks.store import Batch, open_store, parse_kpi, write
+from streams.engine.checkpoints import FileCheckpointStore
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class SinkService:
         self.con = open_store(settings.duckdb_path, topology.sources, settings.units.timezone.key)
         self.con.execute("SET enable_external_access = false")   # queries cannot touch files
         self.barriers = BarrierTracker(topology.expected_arrivals())
+        self.checkpoints = FileCheckpointStore(settings.checkpoint_dir)
         self.written: Counter[str] = Counter()
         self.batches = 0
         self._stop = asyncio.Event()
@@ -86,7 +88,7 @@ class SinkService:
             for closing in (self.producer.stop(), self.consumer.stop(), server.stop()):
                 try:
                     await asyncio.wait_for(closing, timeout=5)
-                except (TimeoutError, Exception) as exc:
+                except (TimeoutError, Exception) as exc:  # noqa: BLE001 - stopping anyway
                     log.warning("while stopping: %s", exc or type(exc).__name__)
             self.con.close()
 
@@ -105,9 +107,9 @@ class SinkService:
             for r in records:
                 barrier = header(r.headers, H_BARRIER)
                 if barrier is not None:
-                    arrivals.append(
-                        (barrier.decode(), (tp.topic, tp.partition, int(header(r.headers, H_SRC) or 0)))
-                    )
+                    at = header(r.headers, H_CHECKPOINT)
+                    arrival = (tp.topic, tp.partition, int(header(r.headers, H_SRC) or 0))
+                    arrivals.append((barrier.decode(), arrival, int(at) if at else None))
                 else:
                     self._collect(batch, tp.topic, r)
         if len(batch):
@@ -119,8 +121,17 @@ class SinkService:
                 self.alerting.observe_batch(batch.kpis, [d["source"] for d in batch.dead_letters])
             )
         await self.consumer.commit()
-        for barrier_id, arrival in arrivals:
+        for barrier_id, arrival, checkpoint_at in arrivals:
+            if checkpoint_at is not None and self.barriers.completes(barrier_id, arrival):
+                await asyncio.to_thread(self._checkpoint_complete, checkpoint_at)  # before anyone hears of it
             self.barriers.arrived(barrier_id, arrival)
+
+    def _checkpoint_complete(self, checkpoint: int) -> None:
+        """Every stage snapshotted the checkpoint (before forwarding its marker) and everything before
+        it is in DuckDB: a restart may start from it."""
+        self.con.execute("INSERT INTO checkpoints VALUES (?, now())", [checkpoint])
+        self.checkpoints.mark_complete(checkpoint, checkpoint)
+        log.info("checkpoint %d complete", checkpoint)
 
     async def _alerts(self, transitions: list[Transition]) -> None:
         """Store the raise/clear events, then publish them (a restart knows what is open)."""

@@ -118,7 +118,7 @@ def _combined(
     """The combine stage's rows for a single sender holding everything."""
     combiner = Combiner(kpis, units, 1, lambda key: True)
     combiner.put(
-        SOLE, (0, 0), list(fold.partials.sums.items()) + list(live_vectors(kpis, fold, now_us).items())
+        SOLE, (0, 0, 0), list(fold.partials.sums.items()) + list(live_vectors(kpis, fold, now_us).items())
     )
     for key, values in fold.samples.values.items():
         combiner.put_samples(SOLE, key, 0, values)

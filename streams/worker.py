@@ -9,6 +9,7 @@ import faust
 from contract.settings import Settings
 from contract.topology import Topology
 from streams.engine.app import create_app
+from streams.engine.checkpoints import FileCheckpointStore
 from streams.kpis.index766.rules import Index766
 
 
@@ -21,7 +22,7 @@ class KpiWorker(faust.Worker):
 def run_worker(
     settings: Settings, topology: Topology, index766: Index766 | None, loglevel: str = "warning"
 ) -> None:
-    app = create_app(settings, topology, index766)
+    app = create_app(settings, topology, index766, FileCheckpointStore(settings.checkpoint_dir))
     worker = KpiWorker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
     logging.getLogger("faust").setLevel(loglevel.upper())
     worker.execute_from_commandline()

@@ -187,7 +187,7 @@ def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     def target() -> None:
         try:
             box.append((True, asyncio.run(make())))
-        except BaseException as exc:  # handed to the caller
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
             box.append((False, exc))
 
     thread = threading.Thread(target=target, name="run_async")

@@ -192,7 +192,7 @@ class Hub:
                 try:
                     self.last_health = await self.health()
                     self.broadcast("health", self.last_health)
-                except Exception:
+                except Exception:  # noqa: BLE001 - health is best effort; the next round tries again
                     pass
             await asyncio.sleep(HEALTH_EVERY_S)
 

@@ -68,7 +68,7 @@ class TopicTail:
                             self._dispatch(tp.topic, r.key, r.value)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - the broker is away: the screens wait, then resume
                 log.warning(
                     "ops screens: topic tail interrupted (%s); reconnecting", exc or type(exc).__name__
                 )
@@ -76,7 +76,7 @@ class TopicTail:
             finally:
                 try:
                     await asyncio.wait_for(consumer.stop(), timeout=5)
-                except (TimeoutError, Exception):
+                except (TimeoutError, Exception):  # noqa: BLE001 - a dead broker cannot say goodbye
                     pass
 
     async def _position(self, consumer: AIOKafkaConsumer) -> None:

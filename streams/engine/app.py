@@ -12,9 +12,9 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from contract.kafka import aiokafka_kwargs, bootstrap
 from contract.settings import Settings
 from contract.topology import Topology
+from streams.engine.checkpoints import CheckpointStore
 from streams.engine.combine_stage import CombineStage
 from streams.engine.fold_stage import FoldStage
-from streams.engine.index_stage import IndexStage
 from streams.engine.messages import from_record
 from streams.engine.reader import PartitionReader
 from streams.engine.stage import PartitionedStage
@@ -51,7 +51,8 @@ def _credentials(settings: Settings) -> Any:
     return None
 
 
-def create_app(settings: Settings, topology: Topology, index766: Index766 | None) -> faust.App:
+def create_app(settings: Settings, topology: Topology, index766: Index766 | None,
+               store: CheckpointStore | None) -> faust.App:
     _patch_fetch_wait(settings.fetch_max_wait_ms)
     servers = ";".join(bootstrap(settings.broker).split(","))
     app = faust.App(
@@ -61,11 +62,12 @@ def create_app(settings: Settings, topology: Topology, index766: Index766 | None
         consumer_auto_offset_reset="earliest", table_standby_replicas=0, web_enabled=False,
         producer_linger_ms=2, logging_config=None, datadir=str(settings.state_dir / "faust"),
     )
-    _wire(app, settings, topology, index766)
+    _wire(app, settings, topology, index766, store)
     return app
 
 
-def _wire(app: faust.App, settings: Settings, topology: Topology, index766: Index766 | None) -> None:
+def _wire(app: faust.App, settings: Settings, topology: Topology, index766: Index766 | None,
+          store: CheckpointStore | None) -> None:
     reader = PartitionReader(settings.broker)
     stages: list[PartitionedStage[Any]] = []
 
@@ -80,19 +82,12 @@ def _wire(app: faust.App, settings: Settings, topology: Topology, index766: Inde
         kpis = KPIS[flow.source]
         raw = topology.names.raw(kpis.source)
         fold = FoldStage(kpis, settings.units, topology, reader, assigned_of(raw), send,
-                         settings.live_interval_s, settings.late_us)
-        combine = CombineStage(kpis, settings.units, topology, reader, assigned_of(fold.out), send)
+                         settings.live_interval_s, settings.late_us, store, settings.coalesce_s)
+        combine = CombineStage(kpis, settings.units, topology, reader, assigned_of(fold.out), send, index766,
+                               store, settings.coalesce_s)
         for stage in (fold, combine):
             _agent(app, stage, settings)
             stages.append(stage)
-
-    if index766 is not None and topology.index_input is not None:
-        index = IndexStage(
-            index766, settings.units, topology, reader, assigned_of(topology.names.kpi(topology.index_input)),
-            send,
-        )
-        _agent(app, index, settings)
-        stages.append(index)
 
     settle_heap = HeapSettler()
 
@@ -109,7 +104,7 @@ def _wire(app: faust.App, settings: Settings, topology: Topology, index766: Inde
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # (Faust's signal type wants no kwargs name)
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
         for stage in stages:
-            stage.revoke({tp.partition for tp in revoked if tp.topic == stage.topic})
+            await stage.revoke({tp.partition for tp in revoked if tp.topic == stage.topic})
 
 
 def _agent(app: faust.App, stage: PartitionedStage[Any], settings: Settings) -> None:
@@ -118,7 +113,8 @@ def _agent(app: faust.App, stage: PartitionedStage[Any], settings: Settings) -> 
     async def run(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_max, within=settings.batch_within_s):
             try:
-                await stage.handle([from_record(e.message) for e in events])
+                full = len(events) >= settings.batch_max
+                await stage.handle([from_record(e.message) for e in events], full)
             except Exception:
                 # Not a bad record (those are guarded per record) but the broker or a bug in the
                 # plumbing: acking would lose the batch, so stop hard; the supervisor restarts the

@@ -8,32 +8,19 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
-from contract.records import (
-    H_ID,
-    H_READY,
-    H_RECEIVED,
-    H_SRC,
-    DeadLetter,
-    barrier_headers,
-    header,
-    now_utc,
-    stable_partition,
-)
+from contract.records import H_ID, H_RECEIVED, DeadLetter, barrier_headers, header, now_utc
 from contract.topology import Topology
 from contract.units import UnitRegistry
+from streams.engine import partials
+from streams.engine.checkpoints import CheckpointStore, fingerprint, kept
 from streams.engine.messages import Msg
 from streams.engine.reader import PartitionReader
-from streams.engine.stage import PartitionedStage, Slot
+from streams.engine.stage import Checkpointing, PartitionedStage, Slot
 from streams.kpis.base import AggKey, Fold, SourceKpis, fold_record, live_vectors
 from streams.kpis.horizon import TooLate
 
-H_ORDER = "ioc-order"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Send = Callable[[str, bytes | None, bytes | None, int | None, list[tuple[str, bytes]]], Awaitable[None]]
-
-
-def agg_text(key: AggKey) -> str:
-    return "|".join(key)
 
 
 def arrival_us(headers: object) -> int | None:
@@ -45,6 +32,11 @@ def arrival_us(headers: object) -> int | None:
     return (at - EPOCH) // timedelta(microseconds=1)
 
 
+def fold_fingerprint(kpis: SourceKpis, units: UnitRegistry, late_us: int | None, partitions: int) -> str:
+    """What a fold partition's state depends on besides its records."""
+    return fingerprint("fold", kpis.source, units, late_us, partitions)
+
+
 class FoldState:
     def __init__(self, fold: Fold) -> None:
         self.fold = fold
@@ -53,21 +45,18 @@ class FoldState:
 
 
 class FoldStage(PartitionedStage[FoldState]):
-    def __init__(
-        self,
-        kpis: SourceKpis,
-        units: UnitRegistry,
-        topology: Topology,
-        reader: PartitionReader,
-        assigned: Callable[[], set[int]],
-        send: Send,
-        live_interval_s: float,
-        late_us: int | None,
-    ) -> None:
-        super().__init__(topology.names.raw(kpis.source), reader, assigned)
+    def __init__(self, kpis: SourceKpis, units: UnitRegistry, topology: Topology, reader: PartitionReader,
+                 assigned: Callable[[], set[int]], send: Send, live_interval_s: float, late_us: int | None,
+                 store: CheckpointStore | None = None, coalesce_s: float = 1.0) -> None:
+        p = topology.partitions
+        checkpointing = None if store is None else Checkpointing(
+            store, store.epoch(), fold_fingerprint(kpis, units, late_us, p), {"units": units, "kpis": kpis},
+            lambda: kept(store))
+        super().__init__(f"fold.{kpis.source}", topology.names.raw(kpis.source), reader, assigned, p,
+                         checkpointing, coalesce_s)
         self.kpis, self.units, self.topology, self.send = kpis, units, topology, send
-        self.partitions = topology.partitions
         self.live_interval_s, self.late_us = live_interval_s, late_us
+        self.epoch = checkpointing.epoch.number if checkpointing else 0
         self.out = topology.names.partials(kpis.source)
 
     def new_state(self, partition: int) -> FoldState:
@@ -78,11 +67,11 @@ class FoldStage(PartitionedStage[FoldState]):
         if refused is not None:
             raise refused
 
-    async def on_error(self, partition: int, msg: Msg, exc: Exception, rebuilding: bool = False) -> None:
-        """A dead letter whose id follows from the record and the reason: a rebuild (which reports
-        every refusal again) or another worker re-sends the same row, which DuckDB keeps once."""
+    async def on_error(self, partition: int, msg: Msg, exc: Exception, taking: bool = False) -> None:
+        """A dead letter whose id follows from the record and the reason: a worker taking the
+        partition (which reports every refusal it reads again) re-sends the same row, kept once."""
         late = isinstance(exc, TooLate)
-        await super().on_error(partition, msg, exc, rebuilding or late)
+        await super().on_error(partition, msg, exc, taking or late)
         reason = "too_late" if late else f"processing_error:{type(exc).__name__}"
         identity = header(msg.headers, H_ID) or hashlib.sha256(msg.value or b"").hexdigest().encode()
         letter_id = hashlib.sha256(
@@ -91,60 +80,64 @@ class FoldStage(PartitionedStage[FoldState]):
         text = (msg.value or b"").decode("utf-8", "replace")
         letter = DeadLetter(letter_id, self.kpis.source, reason, now_utc(), text)
         await self.send(
-            self.topology.names.dead_letters(self.kpis.source), None, letter.to_json(), None,
+            self.topology.names.dead_letters(self.kpis.source),
+            None,
+            letter.to_json(),
+            None,
             [(H_ID, letter.id.encode())],
         )
 
-    async def flush(self, partition: int, slot: Slot[FoldState], rebuilt: bool) -> None:
-        fold = slot.state.fold
-        if rebuilt:
+    async def flush(self, partition: int, slot: Slot[FoldState], taken: bool) -> None:
+        """The changed partial sums, live vectors and drill-down rows; after folding a partition from
+        offset 0, all of them (a combine that kept its own state takes the latest report of each)."""
+        fold, everything = slot.state.fold, taken and slot.fresh
+        if everything:
             fold.partials.dirty.update(fold.partials.sums)
             fold.samples.resend_all()
-        items: dict[AggKey, object] = dict(fold.partials.drain())
-        items.update(self._live_changes(slot.state, full=rebuilt))
-        items.update(
-            {k: {"start": start, "values": values} for k, (start, values) in fold.samples.drain().items()}
-        )
-        await self._send_items(partition, slot.watermark, items)
+        vectors: dict[AggKey, list[int]] = dict(fold.partials.drain())
+        vectors.update(self._live_changes(slot.state, full=taken))
+        await self._report(partition, slot.watermark, vectors, fold.samples.drain())
         if self.kpis.drill_down:
-            for entity, row in fold.drain_details(everything=rebuilt).items():
-                await self.send(
-                    self.topology.names.details(self.kpis.source), entity.encode(), orjson.dumps(row), None,
-                    [],
-                )
-        if rebuilt:
+            details = self.topology.names.details(self.kpis.source)
+            for entity, row in fold.drain_details(everything=everything).items():
+                await self.send(details, entity.encode(), orjson.dumps(row), None, [])
+        if taken:
             for q in range(self.partitions):
-                await self.send(self.out, None, b"", q, [(H_READY, b"1"), (H_SRC, str(partition).encode())])
+                await self.send(self.out, None, b"", q, partials.ready_headers(partition))
         await self._forward_barriers(partition, slot)
 
     async def on_tick(self, partition: int, slot: Slot[FoldState]) -> None:
         """Live KPIs move with the clock too (a due time passes) even when no record comes."""
         if time.monotonic() - slot.state.live_at >= self.live_interval_s:
-            await self._send_items(partition, slot.watermark, self._live_changes(slot.state, full=False))
+            await self._report(partition, slot.watermark, self._live_changes(slot.state, full=False), {})
 
-    def _live_changes(self, state: FoldState, full: bool) -> dict[AggKey, object]:
+    def _live_changes(self, state: FoldState, full: bool) -> dict[AggKey, list[int]]:
         state.live_at = time.monotonic()
-        changes: dict[AggKey, object] = {}
+        changes: dict[AggKey, list[int]] = {}
         for key, vec in live_vectors(self.kpis, state.fold, time.time_ns() // 1000).items():
             if full or state.live_sent.get(key) != vec:
                 changes[key] = vec
                 state.live_sent[key] = vec
         return changes
 
-    async def _send_items(self, partition: int, watermark: int, items: dict[AggKey, object]) -> None:
-        if not items:
+    async def _report(
+        self,
+        partition: int,
+        watermark: int,
+        vectors: dict[AggKey, list[int]],
+        samples: dict[AggKey, tuple[int, list[float]]],
+    ) -> None:
+        if not vectors and not samples:
             return
-        by_target: dict[int, list[list[object]]] = {}
-        for key, vec in items.items():
-            by_target.setdefault(stable_partition(agg_text(key), self.partitions), []).append([*key, vec])
-        order = f"{watermark}:{time.time_ns() // 1000}".encode()
-        headers = [(H_SRC, str(partition).encode()), (H_ORDER, order)]
-        for q, batch in by_target.items():
-            await self.send(self.out, None, orjson.dumps(batch), q, headers)
+        headers = partials.order_headers(partition, self.epoch, watermark)
+        for q, value in partials.messages(partials.items_of(vectors, samples), self.partitions):
+            await self.send(self.out, None, value, q, headers)
 
     async def _forward_barriers(self, partition: int, slot: Slot[FoldState]) -> None:
         targets = self.topology.fold_targets(self.kpis.source, partition)
-        for barrier_id, _ in slot.barriers:
+        for marker in slot.barriers:
             for topic, q, sender in targets:
-                await self.send(topic, None, b"", q, barrier_headers(barrier_id, sender))
+                await self.send(
+                    topic, None, b"", q, barrier_headers(marker.barrier_id, sender, marker.checkpoint)
+                )
         slot.barriers.clear()

@@ -1,7 +1,7 @@
-"""Read one partition from its first offset to its current end, outside any consumer group.
+"""Read one partition from an offset to its current end, outside any consumer group.
 
-Used to rebuild a stage's state when it takes a partition over. The end is where a fetch comes
-back empty: Tansu's reported end offset is too low when the last batch held several records.
+Used to bring a stage's state up to date when it takes a partition over. The end is where a fetch
+comes back empty: Tansu's reported end offset is too low when the last batch held several records.
 """
 from __future__ import annotations
 
@@ -30,12 +30,15 @@ class PartitionReader:
             await self._consumer.start()
         return self._consumer
 
-    async def read(self, topic: str, partition: int) -> AsyncIterator[list[Msg]]:
+    async def read(self, topic: str, partition: int, start: int = 0) -> AsyncIterator[list[Msg]]:
         async with self._lock:
             consumer = await self._get()
             tp = TopicPartition(topic, partition)
             consumer.assign([tp])
-            await consumer.seek_to_beginning(tp)
+            if start > 0:
+                consumer.seek(tp, start)
+            else:
+                await consumer.seek_to_beginning(tp)
             reported_end = (await consumer.end_offsets([tp]))[tp]
             empty = 0
             while empty < 2 or await consumer.position(tp) < reported_end:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from contract.units import UnitRegistry
 from streams.kpis.base import AggKey, KpiRow, SourceKpis, Vector, live_key
 
-Order = tuple[int, int]   # (applied offset watermark, emission time)
+Order = tuple[int, int, int]   # (broker epoch, next input offset of the reporting state, emission time)
 
 
 class Combiner:

@@ -15,12 +15,19 @@ keeps a record that the in-memory state would have refused from meeting forgotte
 """
 from __future__ import annotations
 
+import hashlib
 from array import array
 from bisect import bisect_left
 
 DAY_US = 86_400_000_000
 MARGIN_US = DAY_US
 PASS_EVERY_US = 3_600_000_000   # a forgetting pass at most once per hour of arrivals
+
+
+def digest64(text: str) -> int:
+    """A 64-bit digest of a text, the same in every process (Python's hash() is salted per process,
+    and these digests outlive it in snapshots)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 class TooLate(Exception):
@@ -69,13 +76,13 @@ class Tombstones:
         self._recent: set[int] = set()
 
     def add(self, entity: str) -> None:
-        self._recent.add(hash(entity))
+        self._recent.add(digest64(entity))
         if len(self._recent) >= self.MERGE_AT:
             self._sorted = array("q", sorted([*self._sorted, *self._recent]))
             self._recent.clear()
 
     def __contains__(self, entity: str) -> bool:
-        h = hash(entity)
+        h = digest64(entity)
         if h in self._recent:
             return True
         i = bisect_left(self._sorted, h)

@@ -26,7 +26,7 @@ from streams.kpis.base import (
     quantile_cont,
     ratio,
 )
-from streams.kpis.horizon import Clock, TooLate
+from streams.kpis.horizon import Clock, TooLate, digest64
 
 LEVELS = (COMMUNE, PROVINCE)
 
@@ -60,7 +60,7 @@ class IdentityFold(Fold):
     def _first_time(self, year: int, event_id: str) -> bool:
         """A verification counts once even if delivered twice (64-bit hashes: ~60 bytes each)."""
         seen = self.verified.setdefault(year, set())
-        h = hash(event_id)
+        h = digest64(event_id)
         if h in seen:
             return False
         seen.add(h)

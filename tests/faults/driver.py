@@ -119,7 +119,7 @@ class Feeder:
         def target() -> None:
             try:
                 self.run()
-            except BaseException as exc:  # reported by join()
+            except BaseException as exc:  # noqa: BLE001 - reported by join()
                 self.error = exc
         self._thread = threading.Thread(target=target, name="feeder", daemon=True)
         self._thread.start()

@@ -273,7 +273,7 @@ class KeepDown(threading.Thread):
                     self.kills += 1
                     self.last_pid = child["pid"]
                 time.sleep(0.2)  # a restarted worker needs seconds before it could join the group
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
             self.error = exc
 
 
