@@ -220,8 +220,14 @@ class Gateway:
         old.close()
 
     async def new_barrier(self, request: web.Request) -> web.Response:
+        """`{"checkpoint": true}`: a checkpoint barrier (every stage snapshots at it)."""
         try:
-            return _json({"barrier": await self.inject_barrier()})
+            body = orjson.loads(await request.read() or b"{}")
+        except orjson.JSONDecodeError:
+            body = {}
+        checkpoint = isinstance(body, dict) and body.get("checkpoint") is True
+        try:
+            return _json({"barrier": await self.inject_barrier(checkpoint)})
         except Exception as exc:  # noqa: BLE001 - the broker is down: say so, the caller retries
             return _json({"error": f"broker unavailable: {exc}"}, 503, {"Retry-After": "5"})
 

@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument(
         "--wait-idle", action="store_true", help="exit 0 once DuckDB reflects every accepted record"
     )
+    st.add_argument("--checkpoint", action="store_true",
+                    help="with --wait-idle: through a checkpoint (stages snapshot; a restart starts there)")
     st.add_argument("--timeout", type=float, default=120.0)
     st.add_argument("--json", action="store_true")
     st.set_defaults(handler=_status)
@@ -201,7 +203,7 @@ def _post_with_retry(url: str, body: bytes, token: str | None, attempts: int = 3
 def _status(config: Config, args: argparse.Namespace) -> int:
     base = config.settings.http_url
     if args.wait_idle:
-        return _wait_idle(base, args.timeout)
+        return _wait_idle(base, args.timeout, args.checkpoint)
     _, status = call(f"{base}/status")
     if args.json:
         print(orjson.dumps(status, option=orjson.OPT_INDENT_2).decode())
@@ -210,17 +212,18 @@ def _status(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _wait_idle(base: str, timeout: float) -> int:
+def _wait_idle(base: str, timeout: float, checkpoint: bool = False) -> int:
     deadline = time.monotonic() + timeout
     barrier = None
     while time.monotonic() < deadline:
         if barrier is None:
-            code, answer = call(f"{base}/barrier", "POST", b"{}")
+            code, answer = call(f"{base}/barrier", "POST", orjson.dumps({"checkpoint": checkpoint}))
             barrier = answer.get("barrier") if code == 200 else None
         else:
             code, answer = call(f"{base}/barrier/{barrier}")
             if code == 200 and answer.get("complete"):
-                print("idle: every record accepted so far is reflected in DuckDB")
+                print("idle: every record accepted so far is reflected in DuckDB"
+                      + (", and in a complete checkpoint" if checkpoint else ""))
                 return 0
         time.sleep(0.2)
     print(

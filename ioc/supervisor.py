@@ -47,6 +47,7 @@ class Supervisor:
         self._stop = asyncio.Event()
         self.started_at = time.time()
         self.ready = False   # every part started (the gateway answers /status before that)
+        self.restart: dict[str, Any] = {}   # how the last start (or broker recovery) went: epoch, republished
 
     # -- start --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -61,6 +62,7 @@ class Supervisor:
         publisher = Publisher(s.broker)   # the gateway owns it from here on
         index = IdentityIndex()
         restored = await asyncio.to_thread(restore, s, self.config.topology, publisher, index, self._epoch())
+        self.restart["republished"] = restored.republished
         log.info("DuckDB archive: %s records, %d dead letters; republished %s",
                  restored.archived, restored.dead_letters, restored.republished or "nothing")
         self.sink = self._child("sink", ["sink"])
@@ -84,6 +86,7 @@ class Supervisor:
             return None
         store = FileCheckpointStore(self.settings.checkpoint_dir)
         epoch = begin_epoch(store, self.settings, self.config.topology, self.config.index766)
+        self.restart = {"epoch": epoch.number, "seeded_from": epoch.seeded_from}
         log.info("broker epoch %d, %s", epoch.number, f"from checkpoint {epoch.seeded_from}"
                  if epoch.seeded_from is not None else "from the whole archive")
         return epoch.seeded_from or 0
@@ -147,6 +150,7 @@ class Supervisor:
                 "address": ",".join(self.settings.broker.bootstrap_servers),
             },
             "uptime_s": round(time.time() - self.started_at, 1),
+            "restart": self.restart,
         }
 
     # -- stop ---------------------------------------------------------------------------------
@@ -200,6 +204,7 @@ class Supervisor:
             publisher = self.gateway.publisher
             since = self._epoch()
             restored = await asyncio.to_thread(restore, s, self.config.topology, publisher, archived, since)
+            self.restart["republished"] = restored.republished
             names = self.config.topology.names
             missing = [m for m in self.gateway.journal.pending() if not _archived(m, archived, names)]
             await asyncio.to_thread(self.gateway.publisher.publish, missing, 120)

@@ -52,6 +52,13 @@ def print_status(status: dict[str, Any]) -> None:
         f"uptime {status.get('uptime_s')} s, broker {status['broker']['address']}"
         f"{' (embedded)' if status['broker']['embedded'] else ''}"
     )
+    restart = status.get("restart") or {}
+    if "epoch" in restart:
+        start = (f"from checkpoint {restart['seeded_from']}" if restart.get("seeded_from") is not None
+                 else "from the whole archive")
+        republished = sum((restart.get("republished") or {}).values())
+        print(f"broker epoch {restart['epoch']}, started {start} "
+              f"({republished:,} archived records republished)")
     print("sources (since start):")
     for source, t in status["sources"].items():
         print(

@@ -20,9 +20,12 @@ class KpiWorker(faust.Worker):
 
 
 def run_worker(
-    settings: Settings, topology: Topology, index766: Index766 | None, loglevel: str = "warning"
+    settings: Settings, topology: Topology, index766: Index766 | None
 ) -> None:
     app = create_app(settings, topology, index766, FileCheckpointStore(settings.checkpoint_dir))
-    worker = KpiWorker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
-    logging.getLogger("faust").setLevel(loglevel.upper())
+    # The stages log at INFO what is rare and useful (a partition taken, a snapshot); the libraries
+    # under them only their warnings.
+    worker = KpiWorker(app, loglevel="info", quiet=True, redirect_stdouts=False)
+    for noisy in ("faust", "mode", "aiokafka", "kafka"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     worker.execute_from_commandline()

@@ -131,22 +131,12 @@ pseudonym_key = "generate"
             f"{self.url}/ingest/{source}", "POST", body, token if token is not None else self.token(source)
         )
 
-    def wait_idle(self, timeout_s: float = 120) -> None:
-        code = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ioc.cli",
-                "--config",
-                str(self.config),
-                "status",
-                "--wait-idle",
-                "--timeout",
-                str(timeout_s),
-            ],
-            cwd=ROOT,
-        ).returncode
-        assert code == 0, "pipeline did not become idle"
+    def wait_idle(self, timeout_s: float = 120, checkpoint: bool = False) -> None:
+        """`ioc status --wait-idle` (with `checkpoint`: through a checkpoint barrier)."""
+        flags = ["--checkpoint"] if checkpoint else []
+        argv = [sys.executable, "-m", "ioc.cli", "--config", str(self.config), "status", "--wait-idle",
+                "--timeout", str(timeout_s), *flags]
+        assert subprocess.run(argv, cwd=ROOT).returncode == 0, "pipeline did not become idle"
 
     def status(self) -> dict[str, Any]:
         """The JSON behind `ioc status` (workers with their pids, sink counters, lag)."""
