@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import orjson
 
+from connectors.dedup import Identity
 from connectors.fields import Field, first_problem
 from connectors.privacy import contains_personal_id
 from contract.timestamps import parse_ts
@@ -17,9 +18,13 @@ from contract.units import UnitRegistry
 @dataclass(frozen=True, slots=True)
 class Accepted:
     record: dict[str, Any]   # the source's record, unchanged
-    identity: bytes          # 16-byte digest of the record's identity (contract 2)
+    identity: Identity       # its identity (contract 2) as the duplicate index keeps it
     key: str                 # Kafka key: one entity's records stay in one partition, in order
-    event_us: int            # event time, epoch microseconds
+
+    @property
+    def event_us(self) -> int:
+        """Event time, epoch microseconds."""
+        return self.identity.event_us
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,11 @@ class SourceSpec(ABC):
     def key(self, record: dict[str, Any]) -> str:
         """The partition key: the entity whose records must be folded together."""
 
+    def grid(self, record: dict[str, Any], event_us: int) -> tuple[str, int] | None:
+        """(entity, start) when the record is its entity's one for a quarter hour (a telecom counter):
+        the duplicate index then keeps it as one bit (connectors/dedup.py)."""
+        return None
+
     def check(
         self, value: Any, received_us: int, tolerance_us: int, units: UnitRegistry
     ) -> Accepted | Rejected:
@@ -65,5 +75,9 @@ class SourceSpec(ABC):
         assert event_us is not None  # checked as a required timestamp above
         if event_us > received_us + tolerance_us:
             return Rejected("future_time")
-        digest = hashlib.blake2b(orjson.dumps([self.name, *self.identity(value)]), digest_size=16).digest()
-        return Accepted(value, digest, self.key(value), event_us)
+        identity = Identity(self.digest(value), event_us, self.grid(value, event_us))
+        return Accepted(value, identity, self.key(value))
+
+    def digest(self, record: dict[str, Any]) -> bytes:
+        """16-byte digest of the record's identity."""
+        return hashlib.blake2b(orjson.dumps([self.name, *self.identity(record)]), digest_size=16).digest()

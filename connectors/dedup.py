@@ -1,41 +1,209 @@
-"""Which record identities the pipeline has already accepted (first delivered copy wins)."""
+"""Which record identities the pipeline has already accepted (first delivered copy wins), within
+the late-record horizon, in memory that does not grow with the archive.
+
+An identity is kept while its record's event time is within the horizon (`[kpi] late_after_days`)
+of now; older ones are forgotten. A copy of a record that old, should it come again, is accepted
+instead of counted a duplicate, and changes nothing: the KPI folds keep each entity's records by
+identity (or refuse them as too late) and the archive keeps one row per identity.
+
+Two compact stores per source:
+- records on a quarter-hour grid of an entity (telecom counters: one per site and 15 minutes) are a
+  bit each, 96 a day per site (12 bytes), a bitmap per entity over the days of the horizon;
+- any other record keeps a 64-bit digest, bucketed by the day of its event time (8 bytes in sorted
+  arrays). A false duplicate needs two identities to share 64 bits: about 1e-7 over a province's year.
+Identities of batches still being published are reserved in full (16 bytes) until commit or release.
+"""
 from __future__ import annotations
 
+import time
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+DAY_US = 86_400_000_000
+SLOT_US = 900_000_000
+SLOTS = DAY_US // SLOT_US   # 96
+_ROW = SLOTS // 8           # 12 bytes a day
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    digest: bytes                        # 16-byte digest of the record's identity (contract 2)
+    event_us: int
+    grid: tuple[str, int] | None = None  # (entity, start µs) of a record on the quarter-hour grid
+
+    @property
+    def prefix(self) -> int:
+        return digest64(self.digest)
+
+
+def digest64(digest: bytes) -> int:
+    return int.from_bytes(digest[:8], "little", signed=True)
+
+
+class _Digests:
+    """64-bit digests in a sorted array, plus a small set of recent ones merged in now and then."""
+    MERGE_AT = 16_384
+
+    def __init__(self) -> None:
+        self.sorted = array("q")
+        self.recent: set[int] = set()
+
+    def add(self, value: int) -> None:
+        self.recent.add(value)
+        if len(self.recent) >= self.MERGE_AT:
+            self.sorted = array("q", sorted([*self.sorted, *self.recent]))
+            self.recent.clear()
+
+    def __contains__(self, value: int) -> bool:
+        if value in self.recent:
+            return True
+        i = bisect_left(self.sorted, value)
+        return i < len(self.sorted) and self.sorted[i] == value
+
+    def __len__(self) -> int:
+        return len(self.sorted) + len(self.recent)
+
+
+class _Grid:
+    """One entity's quarter hours: a bit each, from `first_day` on."""
+
+    def __init__(self, day: int) -> None:
+        self.first_day = day
+        self.bits = bytearray()
+        self.count = 0
+
+    def _at(self, start_us: int) -> tuple[int, int]:
+        day, slot = divmod(start_us // SLOT_US, SLOTS)
+        if day < self.first_day:   # an earlier day than any before: room in front
+            self.bits[:0] = bytes(_ROW * (self.first_day - day))
+            self.first_day = day
+        index = (day - self.first_day) * SLOTS + slot
+        if index // 8 >= len(self.bits):
+            self.bits.extend(bytes(index // 8 + 1 - len(self.bits)))
+        return index // 8, 1 << (index % 8)
+
+    def add(self, start_us: int) -> None:
+        byte, bit = self._at(start_us)
+        if not self.bits[byte] & bit:
+            self.bits[byte] |= bit
+            self.count += 1
+
+    def __contains__(self, start_us: int) -> bool:
+        day = start_us // DAY_US
+        if day < self.first_day:
+            return False
+        index = (day - self.first_day) * SLOTS + (start_us // SLOT_US) % SLOTS
+        return index // 8 < len(self.bits) and bool(self.bits[index // 8] & (1 << (index % 8)))
+
+    def forget_before(self, day: int) -> None:
+        if day > self.first_day:
+            drop = min(len(self.bits), _ROW * (day - self.first_day))
+            self.count -= sum(bin(b).count("1") for b in self.bits[:drop])
+            del self.bits[:drop]
+            self.first_day = day
+
+
+class _SourceIndex:
+    def __init__(self) -> None:
+        self.digests: dict[int, _Digests] = {}   # event day -> digests
+        self.grid: dict[str, _Grid] = {}
+        self.pending: set[bytes] = set()
+
+    def contains(self, identity: Identity) -> bool:
+        if identity.grid is not None:
+            row = self.grid.get(identity.grid[0])
+            return row is not None and identity.grid[1] in row
+        bucket = self.digests.get(identity.event_us // DAY_US)
+        return bucket is not None and identity.prefix in bucket
+
+    def add(self, identity: Identity) -> None:
+        if identity.grid is not None:
+            entity, start = identity.grid
+            row = self.grid.get(entity)
+            if row is None:
+                row = self.grid[entity] = _Grid(start // DAY_US)
+            row.add(start)
+        else:
+            self.digests.setdefault(identity.event_us // DAY_US, _Digests()).add(identity.prefix)
+
+    def forget_before(self, day: int) -> None:
+        for old in [d for d in self.digests if d < day]:
+            del self.digests[old]
+        for row in self.grid.values():
+            row.forget_before(day)
+
+    def count(self) -> int:
+        return sum(map(len, self.digests.values())) + sum(r.count for r in self.grid.values())
 
 
 class IdentityIndex:
-    """Identity digests per source, with reservations for batches still being published.
+    def __init__(self, horizon_us: int | None = None) -> None:
+        self.horizon_us = horizon_us
+        self._sources: dict[str, _SourceIndex] = {}
+        self._forgot_at = 0.0
 
-    Rebuilt at start from the DuckDB raw archive, so duplicates are recognised across restarts.
-    Each identity costs about 90 bytes of memory (~90 MB for 10^6 records).
-    """
+    def _of(self, source: str) -> _SourceIndex:
+        index = self._sources.get(source)
+        if index is None:
+            index = self._sources[source] = _SourceIndex()
+        return index
 
-    def __init__(self) -> None:
-        self._seen: dict[str, set[bytes]] = {}
-        self._pending: dict[str, set[bytes]] = {}
-
-    def load(self, source: str, identities: Iterable[bytes]) -> None:
-        self._seen.setdefault(source, set()).update(identities)
-
-    def reserve(self, source: str, identity: bytes) -> bool:
+    def reserve(self, source: str, identity: Identity) -> bool:
         """True if new (and now reserved); False if seen or reserved by another batch."""
-        seen, pending = self._seen.setdefault(source, set()), self._pending.setdefault(source, set())
-        if identity in seen or identity in pending:
+        index = self._of(source)
+        if identity.digest in index.pending or index.contains(identity):
             return False
-        pending.add(identity)
+        index.pending.add(identity.digest)
         return True
 
-    def commit(self, source: str, identities: Iterable[bytes]) -> None:
-        ids = list(identities)
-        self._pending.setdefault(source, set()).difference_update(ids)
-        self._seen.setdefault(source, set()).update(ids)
+    def commit(self, source: str, identities: Iterable[Identity]) -> None:
+        index = self._of(source)
+        for identity in identities:
+            index.pending.discard(identity.digest)
+            index.add(identity)
+        self._forget()
 
-    def release(self, source: str, identities: Iterable[bytes]) -> None:
-        self._pending.setdefault(source, set()).difference_update(identities)
+    def release(self, source: str, identities: Iterable[Identity]) -> None:
+        index = self._of(source)
+        for identity in identities:
+            index.pending.discard(identity.digest)
 
-    def contains(self, source: str, identity: bytes) -> bool:
-        return identity in self._seen.get(source, ())
+    def contains(self, source: str, identity: Identity) -> bool:
+        return self._of(source).contains(identity)
 
     def count(self, source: str) -> int:
-        return len(self._seen.get(source, ()))
+        """Identities kept (within the horizon)."""
+        return self._of(source).count()
+
+    def load(self, source: str, identities: Iterable[Identity]) -> None:
+        index = self._of(source)
+        for identity in identities:
+            index.add(identity)
+
+    def load_grid(self, source: str, entity: str, day: int, mask: int) -> None:
+        """A day of an entity's quarter hours at once (bit i: the i-th quarter hour), from the archive."""
+        index = self._of(source)
+        row = index.grid.get(entity)
+        if row is None:
+            row = index.grid[entity] = _Grid(day)
+        while mask:
+            low = mask & -mask
+            row.add(day * DAY_US + (low.bit_length() - 1) * SLOT_US)
+            mask ^= low
+
+    def horizon_start_us(self, now_us: int | None = None) -> int | None:
+        """Event times before this are forgotten (None: no horizon, nothing is)."""
+        if self.horizon_us is None:
+            return None
+        now_us = time.time_ns() // 1000 if now_us is None else now_us
+        return now_us - self.horizon_us - DAY_US
+
+    def _forget(self, every_s: float = 3600.0) -> None:
+        start = self.horizon_start_us()
+        if start is None or time.monotonic() - self._forgot_at < every_s:
+            return
+        self._forgot_at = time.monotonic()
+        for index in self._sources.values():
+            index.forget_before(start // DAY_US)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.base import Accepted, SourceSpec
-from connectors.dedup import IdentityIndex
+from connectors.dedup import Identity, IdentityIndex
 from connectors.parse import Item, dumps_any, split_records
 from connectors.privacy import contains_personal_id, mask, pseudonymize
 from connectors.publisher import Outgoing
@@ -44,10 +44,10 @@ class Prepared:
     """A validated batch ready to publish; identities are reserved until commit or release."""
     result: IngestResult
     messages: list[Outgoing]
-    identities: list[bytes]
+    identities: list[Identity]
     positions: list[int] = field(default_factory=list)   # the message of each identity
 
-    def acked_identities(self, acked: list[bool]) -> tuple[list[bytes], list[bytes]]:
+    def acked_identities(self, acked: list[bool]) -> tuple[list[Identity], list[Identity]]:
         """(identities whose record the broker took, the others) after a partial failure."""
         taken = [i for i, pos in zip(self.identities, self.positions) if acked[pos]]
         rest = [i for i, pos in zip(self.identities, self.positions) if not acked[pos]]
@@ -79,7 +79,7 @@ class Validator:
         received_h = iso(received_at).encode()
         result = IngestResult(self.spec.name)
         messages: list[Outgoing] = []
-        ids: list[bytes] = []
+        ids: list[Identity] = []
         positions: list[int] = []
         for item in split_records(body, self.max_record_bytes):
             item = self._pseudonymize(item)
@@ -110,7 +110,7 @@ class Validator:
 
     def _raw(self, item: Item, ok: Accepted, received_h: bytes) -> Outgoing:
         headers = [
-            (H_ID, ok.identity.hex().encode()),
+            (H_ID, ok.identity.digest.hex().encode()),
             (H_RECEIVED, received_h),
             (H_EVENT, str(ok.event_us).encode()),
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.base import SourceSpec
+from connectors.dedup import SLOT_US
 from connectors.fields import INT, NUMBER, STR, STR_LIST, TS, Field
 from contract.timestamps import parse_ts
 from contract.units import UnitRegistry
@@ -58,3 +59,7 @@ class TelecomSource(SourceSpec):
 
     def key(self, record: dict[str, Any]) -> str:
         return str(record["site_id"])   # a site's inventory, alarms and counters fold together
+
+    def grid(self, record: dict[str, Any], event_us: int) -> tuple[str, int] | None:
+        aligned = record["kind"] == "pm" and event_us % SLOT_US == 0
+        return (str(record["site_id"]), event_us) if aligned else None

@@ -19,6 +19,7 @@ H_EVENT = "ioc-event-us"         # raw: event time, epoch microseconds
 H_BARRIER = "ioc-barrier"        # control: a barrier marker travelling through every stage
 H_CHECKPOINT = "ioc-checkpoint"  # control: the barrier is a checkpoint (its id: the gateway's clock, µs)
 H_SRC = "ioc-src"                # control and partials: the sending partition
+H_ARCHIVED = "ioc-archived"      # raw: republished from the DuckDB archive (the sink need not archive it)
 H_READY = "ioc-ready"            # partials: the sending partition finished rebuilding its state
 
 Headers = list[tuple[str, bytes]]

@@ -14,14 +14,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
+import orjson
 
-from connectors.dedup import IdentityIndex
+from connectors.dedup import DAY_US, SLOT_US, Identity, IdentityIndex
 from connectors.publisher import Outgoing, Publisher
-from contract.records import H_EVENT, H_ID, H_RECEIVED
+from connectors.registry import SOURCES
+from contract.records import H_ARCHIVED, H_EVENT, H_ID, H_RECEIVED
 from contract.settings import Settings
 from contract.topology import Topology
+from sinks import counters
 from sinks.archive import archived, open_exclusive
-from sinks.schema import raw_table
+from sinks.schema import archive_view, raw_table
 
 log = logging.getLogger(__name__)
 CHUNK = 10_000
@@ -45,13 +48,11 @@ def restore(settings: Settings, topology: Topology, publisher: Publisher, index:
     try:
         counts, republished, latest = {}, {}, None
         for source in topology.sources:
-            ids = con.execute(f"SELECT id FROM {raw_table(source)}").fetchall()
-            index.load(source, (bytes.fromhex(i) for (i,) in ids))
-            counts[source] = len(ids)
+            counts[source] = _load_identities(con, index, source)
             if republish_since_us is not None:
                 topic = topology.names.raw(source)
                 republished[source] = _republish(con, publisher, source, topic, republish_since_us)
-            last = con.execute(f"SELECT max(received_at) FROM {raw_table(source)}").fetchone()
+            last = con.execute(f"SELECT max(received_at) FROM {archive_view(source)}").fetchone()
             if last and last[0] is not None and (latest is None or last[0] > latest):
                 latest = last[0]
         dead = con.execute("SELECT count(*) FROM dead_letters").fetchone()
@@ -61,15 +62,79 @@ def restore(settings: Settings, topology: Topology, publisher: Publisher, index:
         con.close()
 
 
-def _republish(con: duckdb.DuckDBPyConnection, publisher: Publisher, source: str, topic: str,
-               since_us: int) -> int:
+def _load_identities(con: duckdb.DuckDBPyConnection, index: IdentityIndex, source: str) -> int:
+    """The identities within the horizon (connectors/dedup.py); returns how many records are archived."""
+    start = index.horizon_start_us()
+    since = f"epoch_us(event_time) >= {start}" if start is not None else "true"
+    reading = con.execute(f"SELECT id, epoch_us(event_time) FROM {raw_table(source)} WHERE {since}")
+    while rows := reading.fetchmany(100_000):
+        index.load(source, (Identity(bytes.fromhex(i), us) for i, us in rows))
+    total = con.execute(f"SELECT count(*) FROM {raw_table(source)}").fetchone()
+    archived_rows = int(total[0]) if total else 0
+    if source == counters.SOURCE:
+        archived_rows += _load_counter_identities(con, index, source, start)
+    return archived_rows
+
+
+def _load_counter_identities(con: duckdb.DuckDBPyConnection, index: IdentityIndex, source: str,
+                             start: int | None) -> int:
+    """Counters on the quarter-hour grid as a bitmask a site and day (aggregated by DuckDB: a year of
+    the full network is 74 million rows); any others one by one."""
+    since = max(start or 0, 0)
+    grid = con.execute(f"""SELECT site_id, epoch_us(period_start) // {DAY_US},
+            bit_or((1::HUGEINT) << ((epoch_us(period_start) % {DAY_US}) // {SLOT_US})::INTEGER)
+        FROM {counters.TABLE}
+        WHERE epoch_us(period_start) >= {since} AND epoch_us(period_start) % {SLOT_US} = 0
+        GROUP BY ALL""")
+    while rows := grid.fetchmany(100_000):
+        for site, day, mask in rows:
+            index.load_grid(source, site, day, int(mask))
+    spec = SOURCES[source]
+    odd = con.execute(f"""SELECT site_id, strftime(period_start AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ'),
+            epoch_us(period_start) FROM {counters.TABLE}
+        WHERE epoch_us(period_start) >= {start if start is not None else -(2**62)}
+          AND NOT (epoch_us(period_start) >= 0 AND epoch_us(period_start) % {SLOT_US} = 0)""").fetchall()
+    index.load(
+        source,
+        (
+            Identity(spec.digest({"kind": counters.KIND, "site_id": site, "period_start": at}), us)
+            for site, at, us in odd
+        ),
+    )
+    total = con.execute(f"SELECT count(*) FROM {counters.TABLE}").fetchone()
+    return int(total[0]) if total else 0
+
+
+def journal_identity(message: Outgoing, source: str) -> Identity | None:
+    """A journalled raw message's identity, as the index keeps it (None for one without the headers)."""
+    digest, event = (_header(message, name) for name in (H_ID, H_EVENT))
+    if digest is None or event is None:
+        return None
+    event_us = int(event)
+    record = orjson.loads(message.value)
+    grid = SOURCES[source].grid(record, event_us) if isinstance(record, dict) and "kind" in record else None
+    return Identity(bytes.fromhex(digest.decode()), event_us, grid)
+
+
+def _header(message: Outgoing, name: str) -> bytes | None:
+    return next((v for k, v in message.headers if k == name), None)
+
+
+def _republish(
+    con: duckdb.DuckDBPyConnection, publisher: Publisher, source: str, topic: str, since_us: int
+) -> int:
     total = 0
     where = f"epoch_us(received_at) >= {int(since_us)}"
     for batch in archived(con, source, _COLUMNS, CHUNK, where):
         ids, keys, received, events, records = (batch.column(i).to_pylist() for i in range(5))
         rows = zip(ids, keys, received, events, records, strict=True)
-        publisher.publish([Outgoing(topic, key.encode(), record.encode(), _headers(rid, at, us))
-                           for rid, key, at, us, record in rows], timeout_s=120)
+        publisher.publish(
+            [
+                Outgoing(topic, key.encode(), record.encode(), _headers(rid, at, us))
+                for rid, key, at, us, record in rows
+            ],
+            timeout_s=120,
+        )
         total += batch.num_rows
     if total:
         log.info("republished %d archived %s records", total, source)
@@ -77,4 +142,9 @@ def _republish(con: duckdb.DuckDBPyConnection, publisher: Publisher, source: str
 
 
 def _headers(identity: str, received: str, event_us: int) -> list[tuple[str, bytes]]:
-    return [(H_ID, identity.encode()), (H_RECEIVED, received.encode()), (H_EVENT, str(event_us).encode())]
+    return [
+        (H_ID, identity.encode()),
+        (H_RECEIVED, received.encode()),
+        (H_EVENT, str(event_us).encode()),
+        (H_ARCHIVED, b"1"),
+    ]

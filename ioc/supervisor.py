@@ -19,7 +19,6 @@ import aiohttp
 
 from connectors.dedup import IdentityIndex
 from connectors.publisher import Outgoing, Publisher
-from contract.records import H_ID, header
 from contract.settings import Settings
 from contract.topics import TopicNames
 from gateway.server import Gateway
@@ -27,7 +26,7 @@ from gateway.tokens import load_tokens
 from ioc.broker import EmbeddedBroker, ensure_topics
 from ioc.config import Config
 from ioc.processes import Child
-from ioc.restore import restore
+from ioc.restore import journal_identity, restore
 from streams.engine.checkpoints import FileCheckpointStore
 from streams.engine.seeding import begin_epoch
 
@@ -60,7 +59,7 @@ class Supervisor:
         s, sources = self.settings, self.config.topology.sources
         await ensure_topics(s.broker, self.config.topology.catalogue(), s.replication_factor)
         publisher = Publisher(s.broker)   # the gateway owns it from here on
-        index = IdentityIndex()
+        index = IdentityIndex(s.late_us)
         restored = await asyncio.to_thread(restore, s, self.config.topology, publisher, index, self._epoch())
         self.restart["republished"] = restored.republished
         log.info("DuckDB archive: %s records, %d dead letters; republished %s",
@@ -200,7 +199,7 @@ class Supervisor:
             self.broker.start()
             await ensure_topics(s.broker, self.config.topology.catalogue(), s.replication_factor)
             self.gateway.replace_publisher(Publisher(s.broker))
-            archived = IdentityIndex()
+            archived = IdentityIndex(s.late_us)
             publisher = self.gateway.publisher
             since = self._epoch()
             restored = await asyncio.to_thread(restore, s, self.config.topology, publisher, archived, since)
@@ -225,12 +224,8 @@ def _archived(message: Outgoing, archived: IdentityIndex, names: TopicNames) -> 
     """A raw record already in DuckDB (republished from there). Dead letters are republished
     anyway: the sink keeps one row per dead-letter id."""
     source = names.raw_source(message.topic)
-    identity = header(message.headers, H_ID)
-    return (
-        source is not None
-        and identity is not None
-        and archived.contains(source, bytes.fromhex(identity.decode()))
-    )
+    identity = journal_identity(message, source) if source is not None else None
+    return identity is not None and archived.contains(source, identity)   # type: ignore[arg-type]
 
 
 def check_listen_policy(config: Config) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from sinks.schema import raw_table
+from sinks.schema import archive_relation
 from sinks.store import open_store
 
 ARROW_BATCH = 100_000
@@ -28,6 +28,6 @@ def archived(con: duckdb.DuckDBPyConnection, source: str, columns: str, rows: in
              where: str = "true") -> Iterator[pa.RecordBatch]:
     """`columns` (SQL over the raw table) of the archived records of `source` (`where` holds), in the
     order the raw topic had them (arrival, then identity), in Arrow batches."""
-    query = f"SELECT {columns} FROM {raw_table(source)} WHERE {where} ORDER BY received_at, id"
+    query = f"SELECT {columns} FROM ({archive_relation(source)}) WHERE {where} ORDER BY received_at, id"
     with con.cursor() as reading:  # its own cursor: the caller may write meanwhile
         yield from reading.sql(query).to_arrow_reader(rows)

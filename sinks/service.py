@@ -11,26 +11,25 @@ import logging
 import signal
 import time
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
-import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 
 from alerts.evaluator import Transition
 from alerts.rules import AlertRule
 from alerts.watch import Alerting
 from contract.kafka import aiokafka_kwargs
-from contract.records import H_BARRIER, H_CHECKPOINT, H_EVENT, H_ID, H_RECEIVED, H_SRC, header
 from contract.settings import Settings
 from contract.topology import Topology
+from sinks import offsets
 from sinks.alerts import message as alert_message
 from sinks.alerts import open_alerts
 from sinks.alerts import store as store_alerts
 from sinks.barriers import BarrierTracker
+from sinks.collect import Collector
 from sinks.metrics import SinkMetrics
 from sinks.query import QueryServer
-from sinks.store import Batch, open_store, parse_kpi, write
+from sinks.store import Batch, open_store, write
 from streams.engine.checkpoints import FileCheckpointStore
 
 log = logging.getLogger(__name__)
@@ -46,10 +45,8 @@ class SinkService:
         self.written: Counter[str] = Counter()
         self.batches = 0
         self._stop = asyncio.Event()
-        self._raw = {topology.names.raw(s): s for s in topology.sources}
-        self._dlq = {topology.names.dead_letters(s) for s in topology.sources}
-        self._kpi = {topology.names.kpi(d) for d in topology.kpi_domains}
-        self._details = {topology.names.details(s): s for s in topology.detail_sources}
+        self.collector = Collector(topology)
+        self.epoch = self.checkpoints.epoch().number
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
         self.alerting = Alerting(alert_rules, settings.units)
@@ -61,10 +58,6 @@ class SinkService:
         server = QueryServer(self)
         await server.start(self.settings.query_port)
         self.consumer = AIOKafkaConsumer(
-            *self._raw,
-            *self._dlq,
-            *self._kpi,
-            *self._details,
             **aiokafka_kwargs(self.settings.broker),
             group_id=self.topology.names.sink_group,
             enable_auto_commit=False,
@@ -75,6 +68,7 @@ class SinkService:
             max_partition_fetch_bytes=16 << 20,
         )
         await self.consumer.start()
+        self.consumer.subscribe(self.collector.topics, listener=_ResumeFromStore(self))
         self.producer = AIOKafkaProducer(**aiokafka_kwargs(self.settings.broker), acks="all")
         await self.producer.start()
         try:
@@ -102,17 +96,13 @@ class SinkService:
         )
         if not data:
             return
-        batch, arrivals = Batch(), []
+        batch, arrivals = Batch(epoch=self.epoch), []
         for tp, records in data.items():
             for r in records:
-                barrier = header(r.headers, H_BARRIER)
-                if barrier is not None:
-                    at = header(r.headers, H_CHECKPOINT)
-                    arrival = (tp.topic, tp.partition, int(header(r.headers, H_SRC) or 0))
-                    arrivals.append((barrier.decode(), arrival, int(at) if at else None))
-                else:
-                    self._collect(batch, tp.topic, r)
-        if len(batch):
+                marker = self.collector.add(batch, tp.topic, tp.partition, r)
+                if marker is not None:
+                    arrivals.append(marker)
+        if len(batch) or batch.offsets:
             started = time.monotonic()
             await asyncio.to_thread(write, self.con, batch)
             self.metrics.batch_seconds.observe(time.monotonic() - started)
@@ -121,10 +111,10 @@ class SinkService:
                 self.alerting.observe_batch(batch.kpis, [d["source"] for d in batch.dead_letters])
             )
         await self.consumer.commit()
-        for barrier_id, arrival, checkpoint_at in arrivals:
-            if checkpoint_at is not None and self.barriers.completes(barrier_id, arrival):
-                await asyncio.to_thread(self._checkpoint_complete, checkpoint_at)  # before anyone hears of it
-            self.barriers.arrived(barrier_id, arrival)
+        for marker in arrivals:
+            if marker.checkpoint is not None and self.barriers.completes(marker.barrier_id, marker.arrival):
+                await asyncio.to_thread(self._checkpoint_complete, marker.checkpoint)  # before anyone hears
+            self.barriers.arrived(marker.barrier_id, marker.arrival)
 
     def _checkpoint_complete(self, checkpoint: int) -> None:
         """Every stage snapshotted the checkpoint (before forwarding its marker) and everything before
@@ -143,45 +133,6 @@ class SinkService:
             key, value = alert_message(event)
             await self.producer.send_and_wait(self.topology.names.alerts(), value, key=key)
             self.written["alerts"] += 1
-
-    def _collect(self, batch: Batch, topic: str, r: Any) -> None:
-        if topic in self._raw:
-            # Validation keeps unreadable times out; should one come anyway, the record is archived at the
-            # sink's clock or its arrival instead: raising here would re-read the same message forever.
-            try:
-                received = datetime.fromisoformat((header(r.headers, H_RECEIVED) or b"").decode())
-            except (ValueError, UnicodeDecodeError):
-                received = datetime.now().astimezone()
-            try:
-                event_time = datetime.fromtimestamp(
-                    int(header(r.headers, H_EVENT) or 0) / 1e6, received.tzinfo
-                )
-            except (ValueError, OverflowError, OSError):
-                log.warning(
-                    "%s offset %s: event time header out of range, archived at its arrival", topic, r.offset
-                )
-                event_time = received
-            batch.raw.setdefault(self._raw[topic], []).append(
-                {
-                    "id": (header(r.headers, H_ID) or b"").decode(),
-                    "key": (r.key or b"").decode(),
-                    "received_at": received,
-                    "event_time": event_time,
-                    "record": r.value.decode(),
-                }
-            )
-        elif topic in self._dlq:
-            letter = orjson.loads(r.value)
-            letter["received_at"] = datetime.fromisoformat(letter["received_at"])
-            batch.dead_letters.append(letter)
-        elif topic in self._details:
-            if r.key is not None and r.value:
-                batch.details.setdefault(self._details[topic], {})[r.key.decode()] = orjson.loads(r.value)
-        elif r.key is not None:
-            update = parse_kpi(r.value) if r.value is not None else None
-            batch.kpis[r.key.decode()] = update
-            if update is not None and "detail" in update:
-                batch.index766[(update["unit"], update["grain"], update["period"])] = update
 
     def _count(self, batch: Batch) -> None:
         self.batches += 1
@@ -210,6 +161,23 @@ class SinkService:
             if high is not None:
                 out[tp.topic] += max(0, high - await self.consumer.position(tp))
         return dict(out)
+
+
+class _ResumeFromStore(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Each partition the sink is given resumes where DuckDB says it wrote up to (sinks/offsets.py)."""
+
+    def __init__(self, service: SinkService) -> None:
+        self.service = service
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        pass
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        consumer, stored = self.service.consumer, offsets.load(self.service.con, self.service.epoch)
+        assert consumer is not None
+        for tp in assigned:
+            if (tp.topic, tp.partition) in stored:
+                consumer.seek(tp, stored[(tp.topic, tp.partition)])
 
 
 def run_sink(settings: Settings, topology: Topology, alert_rules: list[AlertRule]) -> None:

@@ -16,9 +16,11 @@ import duckdb
 import pyarrow as pa
 
 from contract.records import KpiUpdate, split_kpi_key
+from sinks import counters, offsets
 from sinks.alerts import create_alerts
 from sinks.drilldown import create_drilldown, upsert_details
 from sinks.index766 import create_index766, write_index766
+from sinks.offsets import Offsets
 from sinks.schema import create_schema, raw_table
 
 _KPI_COLS = (
@@ -41,10 +43,14 @@ class Batch:
     kpis: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # key -> update, None = retract
     details: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # source -> entity -> row
     index766: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)  # unit/period -> total
+    counters: list[dict[str, Any]] = field(default_factory=list)   # telecom counter rows (sinks/counters.py)
+    offsets: Offsets = field(default_factory=dict)   # consumed up to, written with the rows
+    epoch: int = 0                                   # the broker epoch the offsets count in
 
     def __len__(self) -> int:
         return (
             sum(map(len, self.raw.values()))
+            + len(self.counters)
             + len(self.dead_letters)
             + len(self.kpis)
             + sum(map(len, self.details.values()))
@@ -69,12 +75,14 @@ def write(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
     try:
         for source, rows in batch.raw.items():
             _insert_ignore(con, raw_table(source), rows)
+        counters.insert(con, batch.counters)
         _insert_ignore(con, "dead_letters", batch.dead_letters)
         _write_kpis(con, batch.kpis)
         for source, entities in batch.details.items():
             upsert_details(con, source, entities)
         if batch.index766:
             write_index766(con, list(batch.index766.values()))
+        offsets.save(con, batch.epoch, batch.offsets)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from contract.periods import GRAINS, LIVE
-from sinks.schema import raw_table
+from sinks.schema import archive_view
 
 _PERIOD = {"day": re.compile(r"^\d{4}-\d{2}-\d{2}$"), "month": re.compile(r"^\d{4}-\d{2}$"),
            "quarter": re.compile(r"^\d{4}-Q[1-4]$"), "year": re.compile(r"^\d{4}$")}
@@ -153,7 +153,7 @@ def alerts(limit: int = 300) -> str:
 def archive_counts(sources: list[str]) -> str:
     """Records in DuckDB per source (all time, unlike the gateway's counters since start)."""
     return " UNION ALL ".join(
-        f"SELECT {lit(s)} AS source, count(*) AS n FROM {raw_table(s)}" for s in sources
+        f"SELECT {lit(s)} AS source, count(*) AS n FROM {archive_view(s)}" for s in sources
     )
 
 

@@ -142,7 +142,7 @@ def test_complete_record_is_accepted_with_key_event_time_and_identity():
     assert ok.record is rec
     assert ok.key == "G12.24-261122-0001"
     assert ok.event_us == parse_ts("2026-11-22T02:00:00Z")
-    assert isinstance(ok.identity, bytes) and len(ok.identity) == 16
+    assert isinstance(ok.identity.digest, bytes) and len(ok.identity.digest) == 16
 
 
 def test_record_with_only_the_required_fields_is_accepted():

@@ -1,0 +1,60 @@
+"""The duplicate index: exact within the horizon, in memory that does not grow with the archive."""
+from __future__ import annotations
+
+import hashlib
+
+from connectors.dedup import DAY_US, SLOT_US, Identity, IdentityIndex
+
+NOW_US = 1_795_000_000_000_000 // DAY_US * DAY_US   # a midnight (UTC)
+
+
+def ident(n: int, event_us: int, grid: tuple[str, int] | None = None) -> Identity:
+    return Identity(hashlib.blake2b(str(n).encode(), digest_size=16).digest(), event_us, grid)
+
+
+def test_first_copy_wins_and_reservations_hold_until_commit_or_release() -> None:
+    index = IdentityIndex()
+    a, b = ident(1, NOW_US), ident(2, NOW_US)
+    assert index.reserve("dvc", a) and not index.reserve("dvc", a)   # reserved by the first batch
+    index.release("dvc", [a])
+    assert index.reserve("dvc", a) and index.reserve("dvc", b)
+    index.commit("dvc", [a, b])
+    assert not index.reserve("dvc", a) and index.contains("dvc", b) and index.count("dvc") == 2
+    assert index.reserve("eoffice", a)   # per source
+
+
+def test_counters_on_the_grid_are_one_bit_each() -> None:
+    index = IdentityIndex()
+    starts = [NOW_US - d * DAY_US + q * SLOT_US for d in range(400) for q in range(96)]
+    index.commit("telecom", [ident(i, s, ("S1", s)) for i, s in enumerate(starts)])
+    assert index.count("telecom") == len(starts)
+    again = [ident(i, s, ("S1", s)) for i, s in enumerate(starts)]
+    assert not any(index.reserve("telecom", x) for x in again)
+    assert index.reserve("telecom", ident(0, NOW_US, ("S2", NOW_US)))   # another site
+    row = index._sources["telecom"].grid["S1"]
+    assert len(row.bits) == 400 * 12   # 12 bytes a day
+
+
+def test_a_day_loaded_as_a_mask_equals_its_records() -> None:
+    index = IdentityIndex()
+    day = NOW_US // DAY_US
+    index.load_grid("telecom", "S1", day, (1 << 0) | (1 << 95) | (1 << 40))
+    assert index.contains("telecom", ident(0, NOW_US, ("S1", NOW_US)))
+    assert index.contains("telecom", ident(0, NOW_US, ("S1", NOW_US + 95 * SLOT_US)))
+    assert not index.contains("telecom", ident(0, NOW_US, ("S1", NOW_US + 1 * SLOT_US)))
+    assert index.count("telecom") == 3
+
+
+def test_identities_beyond_the_horizon_are_forgotten() -> None:
+    horizon = 30 * DAY_US
+    index = IdentityIndex(horizon)
+    old, recent = NOW_US - 40 * DAY_US, NOW_US - 1 * DAY_US
+    index.load("dvc", [ident(1, old), ident(2, recent)])
+    index.load_grid("telecom", "S1", old // DAY_US, 1)
+    index.load_grid("telecom", "S1", recent // DAY_US, 1)
+    for source in index._sources.values():
+        source.forget_before(index.horizon_start_us(NOW_US) // DAY_US)
+    assert not index.contains("dvc", ident(1, old)) and index.contains("dvc", ident(2, recent))
+    assert not index.contains("telecom", ident(0, old, ("S1", old)))
+    assert index.contains("telecom", ident(0, recent, ("S1", recent)))
+    assert index.count("dvc") == 1 and index.count("telecom") == 1
