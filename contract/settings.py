@@ -43,6 +43,7 @@ class Settings:
     state_dir: Path
     broker: BrokerSettings
     namespace: str                  # prefixes every topic and group (several installations on one cluster)
+    broker_rotate_mib: int          # the embedded broker is replaced by a fresh one past this RSS (0: never)
     partitions: int
     replication_factor: int
     http_host: str
@@ -192,6 +193,9 @@ def load_settings(given: Path | str | None = None, problems: list[str] | None = 
         state_dir=state_dir,
         broker=broker,
         namespace=top.table("kafka").get("namespace", str, "", _namespace, NAMESPACE_HINT),
+        broker_rotate_mib=b.get(
+            "rotate_above_mib", int, 1024, lambda v: v == 0 or v >= 16, "0 or >= 16 (MiB)"
+        ),
         partitions=t.get("partitions", int, 4, lambda v: 1 <= v <= 256, "an integer 1..256"),
         replication_factor=t.get("replication_factor", int, 1, lambda v: 1 <= v <= 16, "an integer 1..16"),
         http_host=h.get("host", str, "127.0.0.1"),

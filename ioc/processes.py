@@ -69,3 +69,15 @@ class Child:
             assert self.proc is not None
             self.proc.kill()
             self.proc.wait()
+
+
+def rss_mib(pid: int | None) -> int | None:
+    """A process's resident memory, MiB (None if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, TypeError):
+        return None
+    return None

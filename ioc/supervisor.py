@@ -25,7 +25,7 @@ from gateway.server import Gateway
 from gateway.tokens import load_tokens
 from ioc.broker import EmbeddedBroker, ensure_topics
 from ioc.config import Config
-from ioc.processes import Child
+from ioc.processes import Child, rss_mib
 from ioc.restore import journal_identity, restore
 from streams.engine.checkpoints import FileCheckpointStore
 from streams.engine.seeding import begin_epoch
@@ -47,6 +47,8 @@ class Supervisor:
         self.started_at = time.time()
         self.ready = False   # every part started (the gateway answers /status before that)
         self.restart: dict[str, Any] = {}   # how the last start (or broker recovery) went: epoch, republished
+        self.rotations = 0                   # fresh embedded brokers that took over a grown one
+        self._rotation_checked = time.monotonic()
 
     # -- start --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -121,6 +123,10 @@ class Supervisor:
         while not self._stop.is_set():
             if self.broker is not None and not self.broker.child.alive():
                 await self._recover_broker()
+            elif time.monotonic() - self._rotation_checked > 30:
+                self._rotation_checked = time.monotonic()
+                if self._broker_too_big():
+                    await self._rotate_broker()
             for child in self.children:
                 if not child.alive():
                     log.warning(
@@ -149,7 +155,7 @@ class Supervisor:
                 "address": ",".join(self.settings.broker.bootstrap_servers),
             },
             "uptime_s": round(time.time() - self.started_at, 1),
-            "restart": self.restart,
+            "restart": {**self.restart, "broker_rotations": self.rotations},
         }
 
     # -- stop ---------------------------------------------------------------------------------
@@ -185,17 +191,45 @@ class Supervisor:
         except Exception as exc:  # noqa: BLE001 - stopping goes on whatever the drain met
             log.warning("drain incomplete (%s): DuckDB may miss the last records", exc)
 
-    # -- the embedded broker died -------------------------------------------------------------
+    # -- a new embedded broker: it died, or holds too much ---------------------------------------
     async def _recover_broker(self) -> None:
-        """Restart the memory-only broker and rebuild what it held: the DuckDB archive, plus what
-        the gateway's journal holds that the sink had not archived yet. Ingest answers 503 meanwhile."""
+        """Restart the memory-only broker and rebuild what it held: the archive after the last
+        complete checkpoint, plus what the gateway's journal holds that the sink had not archived."""
+        log.warning("the embedded broker died: restarting it and republishing from DuckDB and the journal")
+        await self._new_broker(drained=False)
+
+    def _broker_too_big(self) -> bool:
+        """The memory-only broker keeps every record it was sent; past [broker] rotate_above_mib a fresh
+        one takes over (only ever after a complete checkpoint: nothing is republished)."""
+        if self.broker is None or self.settings.broker_rotate_mib <= 0 or self.gateway is None:
+            return False
+        return (rss_mib(self.broker.child.pid) or 0) > self.settings.broker_rotate_mib
+
+    async def _rotate_broker(self) -> None:
+        assert self.broker is not None and self.gateway is not None
+        log.info("the embedded broker holds %d MiB: draining into a checkpoint and starting a fresh one",
+                 rss_mib(self.broker.child.pid) or 0)
+        self.gateway.accepting = False
+        try:
+            await self.gateway.await_barrier(await self.gateway.inject_barrier(checkpoint=True), 300)
+        except Exception as exc:  # noqa: BLE001 - not drained: keep the broker, try again later
+            log.warning("broker rotation postponed: the drain did not complete (%s)", exc)
+            self.gateway.accepting = True
+            return
+        await asyncio.gather(*(asyncio.to_thread(c.stop, 20.0) for c in self.children))
+        self.broker.stop()
+        self.rotations += 1
+        await self._new_broker(drained=True)
+
+    async def _new_broker(self, drained: bool) -> None:
+        """A fresh embedded broker in a new epoch; the workers take their partitions from the last
+        complete checkpoint's snapshots and the archive after it. Ingest answers 503 meanwhile."""
         assert self.broker is not None and self.gateway is not None
         s = self.settings
-        log.warning("the embedded broker died: restarting it and republishing from DuckDB and the journal")
         self.gateway.accepting = False
         try:
             for child in self.children:
-                await asyncio.to_thread(child.kill)  # they take their partitions again in the new epoch
+                await asyncio.to_thread(child.kill)   # (stopped already when drained)
             self.broker.start()
             await ensure_topics(s.broker, self.config.topology.catalogue(), s.replication_factor)
             self.gateway.replace_publisher(Publisher(s.broker))
@@ -205,15 +239,13 @@ class Supervisor:
             restored = await asyncio.to_thread(restore, s, self.config.topology, publisher, archived, since)
             self.restart["republished"] = restored.republished
             names = self.config.topology.names
-            missing = [m for m in self.gateway.journal.pending() if not _archived(m, archived, names)]
+            missing = [] if drained else \
+                [m for m in self.gateway.journal.pending() if not _archived(m, archived, names)]
             await asyncio.to_thread(self.gateway.publisher.publish, missing, 120)
-            log.info(
-                "broker restored: republished %s archived records and %d from the journal",
-                restored.republished or "no",
-                len(missing),
-            )
+            log.info("broker epoch %d ready: republished %s archived records and %d from the journal",
+                     self.restart["epoch"], restored.republished or "no", len(missing))
             for child in self.children:
-                child.restarts += 1
+                child.restarts += 0 if drained else 1
                 child.start()
             await self._wait_sink()
         finally:
