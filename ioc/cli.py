@@ -66,6 +66,15 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--timeout", type=float, default=120.0)
     st.add_argument("--json", action="store_true")
     st.set_defaults(handler=_status)
+    bk = sub.add_parser(
+        "backup", help="copy the store, a checkpoint and the secrets (while running); --restore"
+    )
+    bk.add_argument("folder", type=Path)
+    bk.add_argument(
+        "--restore", action="store_true", help="restore a backup into this (stopped) installation"
+    )
+    bk.add_argument("--force", action="store_true", help="with --restore: replace an existing store")
+    bk.set_defaults(handler=_backup)
     sq = sub.add_parser("sql", help="read-only SQL on the DuckDB store")
     sq.add_argument("query")
     sq.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -99,6 +108,18 @@ def _run(config: Config, args: argparse.Namespace) -> int:
     from ioc.supervisor import run_pipeline
 
     return run_pipeline(config)
+
+
+def _backup(config: Config, args: argparse.Namespace) -> int:
+    from ioc import backup
+
+    if args.restore:
+        try:
+            return backup.restore(config.settings, config.topology.sources, args.folder, args.force)
+        except RuntimeError as exc:  # the store is open: the pipeline runs
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    return backup.create(config.settings, args.folder)
 
 
 def _alerts(config: Config, args: argparse.Namespace) -> int:
@@ -222,8 +243,10 @@ def _wait_idle(base: str, timeout: float, checkpoint: bool = False) -> int:
         else:
             code, answer = call(f"{base}/barrier/{barrier}")
             if code == 200 and answer.get("complete"):
-                print("idle: every record accepted so far is reflected in DuckDB"
-                      + (", and in a complete checkpoint" if checkpoint else ""))
+                print(
+                    "idle: every record accepted so far is reflected in DuckDB"
+                    + (", and in a complete checkpoint" if checkpoint else "")
+                )
                 return 0
         time.sleep(0.2)
     print(

@@ -11,7 +11,7 @@ Offsets = dict[tuple[str, int], int]   # (topic, partition) -> next offset to wr
 
 def create(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""CREATE TABLE IF NOT EXISTS sink_offsets (
-        epoch INTEGER, topic VARCHAR, partition INTEGER, next_offset BIGINT,
+        epoch BIGINT, topic VARCHAR, partition INTEGER, next_offset BIGINT,
         PRIMARY KEY (epoch, topic, partition))""")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
@@ -25,6 +26,8 @@ class SinkState(Protocol):
     def written(self) -> Mapping[str, int]: ...
 
     async def lag(self) -> dict[str, int]: ...
+
+    async def backup(self, to: Path) -> dict[str, Any]: ...
 
 READ_ONLY = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 MAX_ROWS = 100_000
@@ -74,9 +77,16 @@ class QueryServer:
     def __init__(self, service: SinkState) -> None:
         self.service = service
         app = web.Application(client_max_size=1 << 20)
-        app.add_routes([web.post("/sql", self.sql), web.get("/stats", self.stats),
-                        web.get("/barriers/{barrier_id}", self.barrier), web.get("/metrics", self.metrics),
-                        web.post("/alerts/{alert_id}/ack", self.acknowledge)])
+        app.add_routes(
+            [
+                web.post("/sql", self.sql),
+                web.get("/stats", self.stats),
+                web.get("/barriers/{barrier_id}", self.barrier),
+                web.get("/metrics", self.metrics),
+                web.post("/alerts/{alert_id}/ack", self.acknowledge),
+                web.post("/backup", self.backup),
+            ]
+        )
         self._runner = web.AppRunner(app, access_log=None)
 
     async def start(self, port: int) -> None:
@@ -95,8 +105,13 @@ class QueryServer:
         return _json(result)
 
     async def stats(self, request: web.Request) -> web.Response:
-        return _json({"written": dict(self.service.written), "batches": self.service.batches,
-                      "lag": await self.service.lag()})
+        return _json(
+            {
+                "written": dict(self.service.written),
+                "batches": self.service.batches,
+                "lag": await self.service.lag(),
+            }
+        )
 
     async def metrics(self, request: web.Request) -> web.Response:
         text = await asyncio.to_thread(generate_latest, self.service.metrics.registry)
@@ -117,6 +132,17 @@ class QueryServer:
         except duckdb.TransactionException as exc:  # the sink is closing this very alert: try again
             return _json({"error": str(exc)}, status=409)
         return _json(row) if row else _json({"error": "no such alert"}, status=404)
+
+    async def backup(self, request: web.Request) -> web.Response:
+        """`{"to": "<folder>"}`: a consistent copy of the store there (loopback only, like every route)."""
+        body = await request.json(loads=orjson.loads)
+        to = body.get("to") if isinstance(body, dict) else None
+        if not isinstance(to, str) or not Path(to).is_absolute():
+            return _json({"error": 'say where: {"to": "<absolute folder>"}'}, status=400)
+        try:
+            return _json(await self.service.backup(Path(to)))
+        except OSError as exc:
+            return _json({"error": str(exc)}, status=500)
 
     async def barrier(self, request: web.Request) -> web.Response:
         barrier_id = request.match_info["barrier_id"]

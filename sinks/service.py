@@ -11,6 +11,7 @@ import logging
 import signal
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
@@ -25,6 +26,7 @@ from sinks import offsets
 from sinks.alerts import message as alert_message
 from sinks.alerts import open_alerts
 from sinks.alerts import store as store_alerts
+from sinks.backup import copy_store
 from sinks.barriers import BarrierTracker
 from sinks.collect import Collector
 from sinks.metrics import SinkMetrics
@@ -46,6 +48,7 @@ class SinkService:
         self.batches = 0
         self._stop = asyncio.Event()
         self.collector = Collector(topology)
+        self.writing = asyncio.Lock()
         self.epoch = self.checkpoints.epoch().number
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
@@ -73,7 +76,8 @@ class SinkService:
         await self.producer.start()
         try:
             while not self._stop.is_set():
-                await self._step()
+                async with self.writing:   # a backup pauses the writes between two batches
+                    await self._step()
                 if time.monotonic() - self._ticked >= 1.0:
                     self._ticked = time.monotonic()
                     await self._alerts(self.alerting.tick())
@@ -88,6 +92,13 @@ class SinkService:
 
     def stop(self) -> None:
         self._stop.set()
+
+    async def backup(self, to: Path) -> dict[str, Any]:
+        """Copy the store and the last complete checkpoint's snapshots to `to` (sinks/backup.py)."""
+        async with self.writing:
+            return await asyncio.to_thread(
+                copy_store, self.con, self.settings.duckdb_path, self.checkpoints, to
+            )
 
     async def _step(self) -> None:
         assert self.consumer is not None

@@ -58,8 +58,8 @@ class SnapshotHeader:
 
 @dataclass(frozen=True)
 class Epoch:
-    """The broker incarnation this worker reads, and the checkpoint it was seeded from (None: the
-    whole archive was republished, or the log is durable)."""
+    """The broker incarnation this worker reads (its start time in µs; 0 on a durable cluster), and the
+    checkpoint it was seeded from (None: the whole archive was republished, or the log is durable)."""
     number: int = 0
     seeded_from: int | None = None
 

@@ -8,6 +8,8 @@ same checkpoint.
 """
 from __future__ import annotations
 
+import time
+
 from contract.settings import Settings
 from contract.topology import Topology
 from streams.engine.checkpoints import FORMAT, CheckpointStore, Epoch
@@ -46,6 +48,8 @@ def begin_epoch(store: CheckpointStore, settings: Settings, topology: Topology,
     fingerprints = stage_fingerprints(settings, topology, index766)
     seeded = complete if complete is not None and seedable(store, complete, fingerprints,
                                                            topology.partitions) else None
-    epoch = Epoch(store.epoch().number + 1, seeded)
+    # Numbered by the clock, not a counter: a store restored from a backup, or state carried to
+    # another machine, never meets an incarnation of the same number again (sink offsets count in it).
+    epoch = Epoch(max(store.epoch().number + 1, time.time_ns() // 1000), seeded)
     store.begin(epoch)
     return epoch

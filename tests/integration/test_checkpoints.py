@@ -15,6 +15,7 @@ from contract.settings import load_settings
 from ioc.client import PipelineUnavailable
 from streams.engine.checkpoints import FORMAT
 from streams.kpis.registry import KPIS
+from tests import datasets as pop
 from tests import dvc_dataset as ds
 from tests.bench.records import dossier_records
 from tests.harness import Pipeline
@@ -138,3 +139,30 @@ def ingest_retrying(p: Pipeline, records: list, timeout_s: float = 120) -> tuple
         if code == 200 or time.monotonic() > deadline:
             return code, answer
         time.sleep(1)
+
+
+def test_a_backup_taken_while_running_restores_a_fresh_install_with_the_same_kpis(tmp_path: Path) -> None:
+    p = Pipeline(tmp_path / "first")
+    p.start()
+    try:
+        assert p.ingest("dvc", ds.PHASE1)[0] == 200
+        assert p.ingest("population", pop.POP_PHASE1)[0] == 200
+        p.wait_idle()
+        backup = p.cli("backup", str(tmp_path / "backup"))
+        assert backup.returncode == 0, backup.stderr
+        expected = without_live(p.kpis())
+        assert p.ingest("dvc", ds.PHASE2)[0] == 200   # after the backup: not in it
+    finally:
+        p.stop()
+    fresh = Pipeline(tmp_path / "fresh")   # another installation of the same province
+    restored = fresh.cli("backup", "--restore", str(tmp_path / "backup"))
+    assert restored.returncode == 0, restored.stderr + restored.stdout
+    fresh.start()
+    try:
+        assert fresh.status()["restart"]["seeded_from"] is not None   # from the backup's snapshots
+        fresh.wait_idle()
+        assert without_live(fresh.kpis()) == expected
+        again = fresh.ingest("population", pop.POP_PHASE1)[1]   # the same pseudonym key and identities
+        assert again["accepted"] == 0 and again["duplicate"] == len(pop.POP_PHASE1), again
+    finally:
+        fresh.stop()
