@@ -16,6 +16,7 @@ from streams.engine.checkpoints import CheckpointStore
 from streams.engine.combine_stage import CombineStage
 from streams.engine.fold_stage import FoldStage
 from streams.engine.messages import from_record
+from streams.engine.outbox import Outbox
 from streams.engine.reader import PartitionReader
 from streams.engine.stage import PartitionedStage
 from streams.heap import HeapSettler
@@ -71,9 +72,7 @@ def _wire(app: faust.App, settings: Settings, topology: Topology, index766: Inde
     reader = PartitionReader(settings.broker)
     stages: list[PartitionedStage[Any]] = []
 
-    async def send(topic: str, key: bytes | None, value: bytes | None, partition: int | None,
-                   headers: list[tuple[str, bytes]]) -> None:
-        await app.producer.send(topic, key, value, partition, None, headers)
+    outbox = Outbox(settings.broker, topology.partitions)   # what the stages send (not Faust's producer)
 
     def assigned_of(topic: str) -> Callable[[], set[int]]:
         return lambda: {tp.partition for tp in app.consumer.assignment() if tp.topic == topic}
@@ -81,10 +80,10 @@ def _wire(app: faust.App, settings: Settings, topology: Topology, index766: Inde
     for flow in topology.kpi_flows:
         kpis = KPIS[flow.source]
         raw = topology.names.raw(kpis.source)
-        fold = FoldStage(kpis, settings.units, topology, reader, assigned_of(raw), send,
+        fold = FoldStage(kpis, settings.units, topology, reader, assigned_of(raw), outbox,
                          settings.live_interval_s, settings.late_us, store, settings.coalesce_s)
-        combine = CombineStage(kpis, settings.units, topology, reader, assigned_of(fold.out), send, index766,
-                               store, settings.coalesce_s)
+        combine = CombineStage(kpis, settings.units, topology, reader, assigned_of(fold.out), outbox,
+                               index766, store, settings.coalesce_s)
         for stage in (fold, combine):
             _agent(app, stage, settings)
             stages.append(stage)

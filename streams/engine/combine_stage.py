@@ -13,8 +13,8 @@ from contract.topology import Topology
 from contract.units import UnitRegistry
 from streams.engine import partials
 from streams.engine.checkpoints import CheckpointStore, fingerprint, kept
-from streams.engine.fold_stage import Send
 from streams.engine.messages import Msg
+from streams.engine.outbox import Sender
 from streams.engine.reader import PartitionReader
 from streams.engine.stage import Checkpointing, PartitionedStage, Slot, completed_barriers
 from streams.kpis.base import AggKey, SourceKpis
@@ -57,7 +57,7 @@ class CombineStage(PartitionedStage[CombineState]):
         topology: Topology,
         reader: PartitionReader,
         assigned: Callable[[], set[int]],
-        send: Send,
+        outbox: Sender,
         index766: Index766 | None = None,
         store: CheckpointStore | None = None,
         coalesce_s: float = 1.0,
@@ -87,12 +87,13 @@ class CombineStage(PartitionedStage[CombineState]):
             topology.names.partials(kpis.source),
             reader,
             assigned,
+            outbox,
             p,
             checkpointing,
             coalesce_s,
         )
         self.senders = p  # every fold partition sends to every combine partition
-        self.kpis, self.units, self.topology, self.send = kpis, units, topology, send
+        self.kpis, self.units, self.topology = kpis, units, topology
         self.out = topology.names.kpi(kpis.domain)
         self.index_out = topology.names.kpi(topology.index_domain)
         self.emitted = 0
@@ -122,12 +123,12 @@ class CombineStage(PartitionedStage[CombineState]):
         book = slot.state.book
         for key, rows, retracted in slot.state.combiner.drain():
             for update in kpi_updates(self.units, key, rows, updated_at):
-                await self.send(self.out, update.key.encode(), update.to_json(), partition, [])
+                await self.outbox.put(self.out, update.key.encode(), update.to_json(), partition, [])
                 self.emitted += 1
                 if book is not None:
                     book.put(update.kpi, update.unit, update.grain, update.period, update)
             for kpi in retracted:  # tombstone: the period has no base set any more
-                await self.send(self.out, kpi_key(kpi, *key[1:]).encode(), None, partition, [])
+                await self.outbox.put(self.out, kpi_key(kpi, *key[1:]).encode(), None, partition, [])
                 if book is not None:
                     book.put(kpi, key[1], key[2], key[3], None)
         if book is not None:
@@ -137,14 +138,14 @@ class CombineStage(PartitionedStage[CombineState]):
     async def _index(self, partition: int, book: IndexBook, updated_at: str) -> None:
         for _, updates, retracted_keys in book.drain(updated_at):
             for update in updates:
-                await self.send(self.index_out, update.key.encode(), update.to_json(), partition, [])
+                await self.outbox.put(self.index_out, update.key.encode(), update.to_json(), partition, [])
             for retracted_key in retracted_keys:
-                await self.send(self.index_out, retracted_key.encode(), None, partition, [])
+                await self.outbox.put(self.index_out, retracted_key.encode(), None, partition, [])
 
     async def _forward_barriers(self, partition: int, slot: Slot[CombineState]) -> None:
         targets = self.topology.combine_targets(self.kpis.domain, partition)
         for marker in completed_barriers(slot.state.pending, slot.barriers, self.senders):
             for topic, k, sender in targets:
                 headers = barrier_headers(marker.barrier_id, sender, marker.checkpoint)
-                await self.send(topic, BARRIER_KEY, b"", k, headers)
+                await self.outbox.put(topic, BARRIER_KEY, b"", k, headers)
         slot.barriers.clear()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -14,13 +14,13 @@ from contract.units import UnitRegistry
 from streams.engine import partials
 from streams.engine.checkpoints import CheckpointStore, fingerprint, kept
 from streams.engine.messages import Msg
+from streams.engine.outbox import Sender
 from streams.engine.reader import PartitionReader
 from streams.engine.stage import Checkpointing, PartitionedStage, Slot
 from streams.kpis.base import AggKey, Fold, SourceKpis, fold_record, live_vectors
 from streams.kpis.horizon import TooLate
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-Send = Callable[[str, bytes | None, bytes | None, int | None, list[tuple[str, bytes]]], Awaitable[None]]
 
 
 def arrival_us(headers: object) -> int | None:
@@ -46,15 +46,15 @@ class FoldState:
 
 class FoldStage(PartitionedStage[FoldState]):
     def __init__(self, kpis: SourceKpis, units: UnitRegistry, topology: Topology, reader: PartitionReader,
-                 assigned: Callable[[], set[int]], send: Send, live_interval_s: float, late_us: int | None,
-                 store: CheckpointStore | None = None, coalesce_s: float = 1.0) -> None:
+                 assigned: Callable[[], set[int]], outbox: Sender, live_interval_s: float,
+                 late_us: int | None, store: CheckpointStore | None = None, coalesce_s: float = 1.0) -> None:
         p = topology.partitions
         checkpointing = None if store is None else Checkpointing(
             store, store.epoch(), fold_fingerprint(kpis, units, late_us, p), {"units": units, "kpis": kpis},
             lambda: kept(store))
-        super().__init__(f"fold.{kpis.source}", topology.names.raw(kpis.source), reader, assigned, p,
+        super().__init__(f"fold.{kpis.source}", topology.names.raw(kpis.source), reader, assigned, outbox, p,
                          checkpointing, coalesce_s)
-        self.kpis, self.units, self.topology, self.send = kpis, units, topology, send
+        self.kpis, self.units, self.topology = kpis, units, topology
         self.live_interval_s, self.late_us = live_interval_s, late_us
         self.epoch = checkpointing.epoch.number if checkpointing else 0
         self.out = topology.names.partials(kpis.source)
@@ -79,7 +79,7 @@ class FoldStage(PartitionedStage[FoldState]):
         ).hexdigest()[:32]
         text = (msg.value or b"").decode("utf-8", "replace")
         letter = DeadLetter(letter_id, self.kpis.source, reason, now_utc(), text)
-        await self.send(
+        await self.outbox.put(
             self.topology.names.dead_letters(self.kpis.source),
             None,
             letter.to_json(),
@@ -100,10 +100,10 @@ class FoldStage(PartitionedStage[FoldState]):
         if self.kpis.drill_down:
             details = self.topology.names.details(self.kpis.source)
             for entity, row in fold.drain_details(everything=everything).items():
-                await self.send(details, entity.encode(), orjson.dumps(row), None, [])
+                await self.outbox.put(details, entity.encode(), orjson.dumps(row), None, [])
         if taken:
             for q in range(self.partitions):
-                await self.send(self.out, None, b"", q, partials.ready_headers(partition))
+                await self.outbox.put(self.out, None, b"", q, partials.ready_headers(partition))
         await self._forward_barriers(partition, slot)
 
     async def on_tick(self, partition: int, slot: Slot[FoldState]) -> None:
@@ -131,13 +131,13 @@ class FoldStage(PartitionedStage[FoldState]):
             return
         headers = partials.order_headers(partition, self.epoch, watermark)
         for q, value in partials.messages(partials.items_of(vectors, samples), self.partitions):
-            await self.send(self.out, None, value, q, headers)
+            await self.outbox.put(self.out, None, value, q, headers)
 
     async def _forward_barriers(self, partition: int, slot: Slot[FoldState]) -> None:
         targets = self.topology.fold_targets(self.kpis.source, partition)
         for marker in slot.barriers:
             for topic, q, sender in targets:
-                await self.send(
+                await self.outbox.put(
                     topic, None, b"", q, barrier_headers(marker.barrier_id, sender, marker.checkpoint)
                 )
         slot.barriers.clear()

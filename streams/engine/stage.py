@@ -21,6 +21,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 from contract.records import H_BARRIER, H_CHECKPOINT, H_SRC, header
 from streams.engine.checkpoints import FORMAT, CheckpointStore, Epoch, SnapshotHeader, choose, dumps, loads
 from streams.engine.messages import Msg
+from streams.engine.outbox import Sender
 from streams.engine.reader import PartitionReader
 from streams.heap import settle
 
@@ -67,8 +68,9 @@ class PartitionedStage(ABC, Generic[S]):
     senders = 1   # upstream partitions that each send a partition of this stage their markers
 
     def __init__(self, name: str, topic: str, reader: PartitionReader, assigned: Callable[[], set[int]],
-                 partitions: int, checkpointing: Checkpointing | None, coalesce_s: float = 1.0) -> None:
-        self.name, self.topic, self.reader, self.assigned = name, topic, reader, assigned
+                 outbox: Sender, partitions: int, checkpointing: Checkpointing | None,
+                 coalesce_s: float = 1.0) -> None:
+        self.name, self.topic, self.reader, self.assigned, self.outbox = name, topic, reader, assigned, outbox
         self.partitions, self.checkpointing, self.coalesce_s = partitions, checkpointing, coalesce_s
         self.slots: dict[int, Slot[S]] = {}
         self._lock = asyncio.Lock()
@@ -115,6 +117,7 @@ class PartitionedStage(ABC, Generic[S]):
                     await self._consume(partition, slot, msg)
                 if slot.barriers or self.flush_due(slot, batch_full):
                     await self._flush(partition, slot, taken=False)
+            await self.outbox.deliver()
 
     async def tick(self) -> None:
         async with self._lock:
@@ -123,6 +126,7 @@ class PartitionedStage(ABC, Generic[S]):
                 if slot.changed and time.monotonic() - slot.flushed_at >= self.coalesce_s:
                     await self._flush(partition, slot, taken=False)   # what coalescing kept back
                 await self.on_tick(partition, slot)
+            await self.outbox.deliver()
 
     async def revoke(self, partitions: set[int]) -> None:
         """Partitions leave this worker: snapshot them first, so the next owner reads a short tail."""
@@ -130,7 +134,7 @@ class PartitionedStage(ABC, Generic[S]):
             for partition in partitions:
                 slot = self.slots.pop(partition, None)
                 if slot is not None and self.checkpointing is not None:
-                    self._save(partition, slot, checkpoint=0)
+                    await self._save(partition, slot, checkpoint=0)
 
     async def _flush(self, partition: int, slot: Slot[S], taken: bool) -> None:
         await self.flush(partition, slot, taken)
@@ -170,7 +174,7 @@ class PartitionedStage(ABC, Generic[S]):
             return
         del slot.aligning[checkpoint]
         if self.checkpointing is not None:
-            self._save(partition, slot, checkpoint)
+            await self._save(partition, slot, checkpoint)
         slot.checkpoint = checkpoint
         held, slot.held = slot.held, []
         for msg in held:
@@ -179,9 +183,10 @@ class PartitionedStage(ABC, Generic[S]):
                 await self.on_error(partition, msg, exc, taking=True)
 
     # -- snapshots ----------------------------------------------------------------------------
-    def _save(self, partition: int, slot: Slot[S], checkpoint: int) -> None:
+    async def _save(self, partition: int, slot: Slot[S], checkpoint: int) -> None:
         c = self.checkpointing
         assert c is not None
+        await self.outbox.deliver()   # what the state says it sent has reached the broker
         # Held messages are not in the state yet: the snapshot covers the partition up to the first
         # of them (the messages re-read after it that the state has applied are applied again, which
         # a stage's apply tolerates: the latest report and sample positions decide).
@@ -268,6 +273,7 @@ class PartitionedStage(ABC, Generic[S]):
             time.perf_counter() - started,
         )
         await self._flush(partition, slot, taken=True)
+        await self.outbox.deliver()
         return slot
 
 
