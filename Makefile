@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install run demo promtool chromium firefox lint test test-unit test-integration test-browser screenshots test-faults bench clean
+.PHONY: help install run demo promtool chromium firefox lint test test-unit test-integration test-browser screenshots test-faults bench bench-history clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -22,7 +22,7 @@ run: $(STAMP) ## start the whole pipeline on the embedded broker (Ctrl-C stops i
 	exec $(VENV)/bin/ioc run
 
 demo: $(STAMP) ## a demo pipeline fed by the record simulator, own state in var/demo (Ctrl-C stops both)
-	exec $(VENV)/bin/ioc simulate --with-pipeline $(DEMO_ARGS)
+	exec $(VENV)/bin/ioc simulate --with-pipeline --start today --speed 1440 $(DEMO_ARGS)
 
 promtool: ## Debian's prometheus package, for `promtool check/test rules`
 	@command -v promtool >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus; }
@@ -57,6 +57,9 @@ test-faults: $(STAMP) ## fault trials (SIGKILLs, broker restart, stop/start) and
 
 bench: $(STAMP) ## print throughput figures beside raw baselines measured in the same run
 	$(VENV)/bin/python -m tests.bench.run
+
+bench-history: $(STAMP) ## restart, rebalance and memory after months and a year of a province (long: about an hour)
+	$(VENV)/bin/python -m tests.bench.history
 
 clean: ## remove the venv and local state
 	rm -rf $(VENV) var

@@ -25,7 +25,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="simulated seconds per real second until the clock reaches now "
         f"(default: as fast as keeps ~{TARGET_RATE:.0f} records/s)",
     )
-    p.add_argument("--start", help="simulated start, ISO-8601 (default: 3 days ago, on the hour)")
+    p.add_argument(
+        "--start",
+        help="simulated start, ISO-8601, or `today` (local midnight) (default: 3 days ago, on the hour)",
+    )
     p.add_argument(
         "--rate-scale", type=float, default=1.0, help="multiplies dossiers, documents, eID events, alarms"
     )

@@ -64,6 +64,10 @@ def plan_from(args: argparse.Namespace, settings: Settings, now: float | None = 
 def _start(text: str | None, settings: Settings, now: float) -> float:
     if text is None:
         return floor_boundary(now - BACKFILL, HOUR)
+    if text == "today":   # local midnight: today's figures fill first (make demo)
+        midnight = datetime.fromtimestamp(now, settings.units.timezone).replace(hour=0, minute=0, second=0,
+                                                                                microsecond=0)
+        return midnight.timestamp()
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
