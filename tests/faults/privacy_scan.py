@@ -28,6 +28,9 @@ from tests.harness import Pipeline, run_async
 from tests.personal_ids import DIGIT_BOUNDED, has_personal_id, is_personal_id
 
 RECORD_TOPICS = ("ioc.raw.", "ioc.dlq.", "ioc.kpi.", "ioc.alerts")  # where records and KPI messages go
+# A re-encoding turns invalid UTF-8 spliced after an id into U+FFFD, then into "?" (latin-1, cp1258):
+# the string is then longer than 12 digits, no personal id (contract 7), and is accepted as it is.
+REPLACEMENT = (b"?", "\ufffd".encode(), b"\\ufffd")
 TEXT_DELIMITED = re.compile(rb"(?<![0-9A-Za-z._-])[0-9]{12}(?![0-9A-Za-z._-])")
 
 
@@ -44,6 +47,17 @@ def parse(data: bytes | str) -> Any:
         return None
 
 
+def planted_stands_alone(run: bytes, blob: bytes) -> bool:
+    """Whether some occurrence of `run` in `blob` is not glued to a replacement character."""
+    at = blob.find(run)
+    while at >= 0:
+        before, after = blob[:at], blob[at + len(run) :]
+        if not any(before.endswith(r) or after.startswith(r) for r in REPLACEMENT):
+            return True
+        at = blob.find(run, at + 1)
+    return False
+
+
 class Findings:
     def __init__(self, planted: Iterable[str], secrets: dict[str, str]) -> None:
         self.planted = {p.encode() for p in planted}
@@ -56,7 +70,8 @@ class Findings:
 
     def bytes_(self, where: str, blob: bytes, text_rule: re.Pattern[bytes] | None = None) -> None:
         for run in set(DIGIT_BOUNDED.findall(blob)) & self.planted:
-            self.add(where, f"planted personal id {run.decode()}")
+            if planted_stands_alone(run, blob):
+                self.add(where, f"planted personal id {run.decode()}")
         for name, secret in self.secrets.items():
             if secret in blob:
                 self.add(where, f"secret {name}")
