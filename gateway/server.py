@@ -266,13 +266,16 @@ class Gateway:
         return _json(
             {
                 "sources": {s: t.as_dict() for s, t in self.totals.items()},
-                "adapters": self.adapters.totals() if self.adapters is not None else {},
+                "adapters": self.adapter_totals(),
                 "identities_known": {s: self.index.count(s) for s in self.topology.sources},
                 "consumer_lag": await self.consumer_lag(),
                 "sink_stats": sink,
                 **self.health(),
             }
         )
+
+    def adapter_totals(self) -> dict[str, Any]:
+        return self.adapters.totals() if self.adapters is not None else {}
 
     async def metrics_page(self, request: web.Request) -> web.Response:
         health = self.health()
