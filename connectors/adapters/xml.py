@@ -123,23 +123,24 @@ def events(data: bytes, skip: frozenset[str] = frozenset()) -> Iterator[tuple[st
         for at in range(0, len(data) or 1, _CHUNK):
             parser.feed(data[at : at + _CHUNK])
             for event, element in parser.read_events():
-                if not checked_doctype:
-                    _refuse_doctype(element)
-                    checked_doctype = True
-                name = local(element.tag)
                 if event == "start":
-                    if isinstance(element.tag, str) and element.tag.startswith(_XINCLUDE):
-                        raise XmlRejected("unparseable", "XInclude is not accepted")
                     depth += 1
                     elements += 1
                     if depth > MAX_DEPTH:
                         raise XmlRejected("unparseable", f"nested deeper than {MAX_DEPTH}")
                     if elements > MAX_ELEMENTS:
                         raise XmlRejected("unparseable", f"more than {MAX_ELEMENTS} elements")
-                    skipping += name in skip
+                    if not checked_doctype:
+                        _refuse_doctype(element)
+                        checked_doctype = True
+                    tag = element.tag
+                    if tag[:1] == "{" and tag.startswith(_XINCLUDE):
+                        raise XmlRejected("unparseable", "XInclude is not accepted")
+                    if skip and local(tag) in skip:
+                        skipping += 1
                 else:
                     depth -= 1
-                    if name in skip:
+                    if skip and local(element.tag) in skip:
                         skipping -= 1
                         element.clear()
                         continue
