@@ -128,7 +128,7 @@ def scrub(body: bytes) -> dict[str, Any]:
     """An unparseable body's dead letter: its start without the session (a credential), masked."""
     from connectors.adapters.xml import rejected_item
 
-    return rejected_item(_SESSION.sub(rb'\1"***"', body), "not JSON, or data not a list")
+    return rejected_item(_SESSION.sub(rb'\1"***"', body), "not JSON, or data not a list", "json")
 
 
 def reduce_value(v: Any) -> Any:

@@ -87,7 +87,7 @@ class VesAdapter(Adapter):
         try:
             found = events_of(body)
         except NotVes as exc:
-            yield dead("unparseable", rejected_item(body, str(exc)))
+            yield dead("unparseable", rejected_item(body, str(exc), "json"))
             return
         for event in found:
             yield map_event(event, operator, ctx)

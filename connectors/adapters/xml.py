@@ -163,11 +163,30 @@ def _refuse_doctype(element: Any) -> None:
         raise XmlRejected("unparseable", "a DOCTYPE is not accepted (no DTD is read)")
 
 
-def rejected_item(data: bytes, detail: str) -> dict[str, Any]:
-    """What a whole-document dead letter keeps: its first 64 KiB (12-digit runs masked), length, SHA-256."""
-    return {
-        "length": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "problem": detail[:200],
-        "text": mask_text(data[:KEEP_UNPARSEABLE].decode("utf-8", errors="replace")),
-    }
+_XML_TEXT = re.compile(r">([^<]+)(?=<|$)")
+_XML_ATTRIBUTE = re.compile(r"""(=\s*)(?:"([^"]*)"|'([^']*)')""")
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?')
+
+
+def _stars(text: str) -> str:
+    return re.sub(r"\S", "*", text)
+
+
+def blank_values(text: str, kind: str) -> str:
+    """The markup of a document that could not be read, its values starred out (their length kept, so
+    the parser's line and column still point at the problem): element texts and attribute values of
+    XML, string values (not keys) of JSON. Names, ids and phones sit in values; a format's personal
+    fields cannot be told apart in a document that does not parse."""
+    if kind == "json":
+        return _JSON_STRING.sub(lambda m: m.group(0) if m.group(2) else f'"{_stars(m.group(1))}"', text)
+    text = _XML_TEXT.sub(lambda m: ">" + _stars(m.group(1)), text)
+    return _XML_ATTRIBUTE.sub(lambda m: m.group(1) + ('"' + _stars(m.group(2)) + '"' if m.group(2) is not None
+                                                     else "'" + _stars(m.group(3) or "") + "'"), text)
+
+
+def rejected_item(data: bytes, detail: str, kind: str = "xml") -> dict[str, Any]:
+    """What a whole-document dead letter keeps (0.5): its first 64 KiB, masked (12-digit runs, and every
+    value: see blank_values), its length and SHA-256."""
+    head = data[:KEEP_UNPARSEABLE].decode("utf-8", errors="replace")
+    return {"length": len(data), "sha256": hashlib.sha256(data).hexdigest(), "problem": detail[:200],
+            "text": mask_text(blank_values(head, kind))}
