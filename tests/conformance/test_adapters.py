@@ -120,10 +120,10 @@ def test_no_state_between_documents(kit: Kit) -> None:
     a, b = kit.write(Composition(5, 1, 1), 11), kit.write(Composition(5, 1, 1), 12)
     forward = run_all(kit, a + b)
     backward = run_all(kit, b + a)
-    key = lambda r: orjson.dumps(r, option=orjson.OPT_SORT_KEYS)  # noqa: E731
-    assert sorted(map(key, sum((raw_records(p) for p in forward), []))) == sorted(
-        map(key, sum((raw_records(p) for p in backward), []))
-    )
+    def records(prepared: list[Prepared]) -> list[bytes]:
+        return sorted(orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for p in prepared for r in raw_records(p))
+
+    assert records(forward) == records(backward)
     items = list(ADAPTERS[kit.name].read(a[0], kit.meta, ctx_for(kit)))
     assert items == list(ADAPTERS[kit.name].read(a[0], kit.meta, ctx_for(kit)))
 
