@@ -50,7 +50,7 @@ class Findings:
         """`names`: personal data of the wire formats that is not a number (holders', signers' and staff
         members' names, phones, free texts about a person), looked for as it was sent, anywhere."""
         self.planted = {p.encode() for p in planted}
-        escaped = {n.encode("unicode_escape") for n in names if not n.isascii()}   # as JSON may write it
+        escaped = {json.dumps(n)[1:-1].encode() for n in names if not n.isascii()}   # as JSON may write it
         self.names = {n.encode() for n in names} | escaped
         self.secrets = {name: value.encode() for name, value in secrets.items() if value}
         self.items: list[str] = []
