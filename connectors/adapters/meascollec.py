@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import timedelta, tzinfo
+from functools import lru_cache
 from typing import Any
 
 import isodate
@@ -126,19 +127,28 @@ def period_of(
     end_time: str | None, duration: str | None, ctx: Context, problems: Problems
 ) -> tuple[Any, int]:
     """(period start, seconds) from `@endTime` − `@duration`."""
+    start, seconds, found = _period(end_time, duration, ctx.units.timezone)
+    for reason in found:
+        problems.add(reason)
+    return start, seconds
+
+
+@lru_cache(maxsize=256)  # every site of a file shares its period: read it once
+def _period(end_time: str | None, duration: str | None, tz: tzinfo) -> tuple[Any, int, tuple[str, ...]]:
+    found: list[str] = []
     try:
-        end = read_time(end_time, ctx.units.timezone)
+        end = read_time(end_time, tz)
         if end is None:
-            problems.add("bad_type:endTime")
+            found.append("bad_type:endTime")
     except BadTime:
         end = None
-        problems.add("bad_type:endTime")
+        found.append("bad_type:endTime")
     seconds = duration_s(duration)
     if seconds is None:
-        problems.add("bad_type:duration")
+        found.append("bad_type:duration")
     if end is None or seconds is None:
-        return None, 0
-    return end - timedelta(seconds=seconds), seconds
+        return None, 0, tuple(found)
+    return end - timedelta(seconds=seconds), seconds, ()
 
 
 def duration_s(text: str | None) -> int | None:

@@ -13,6 +13,7 @@ import hashlib
 import re
 import zlib
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -93,6 +94,7 @@ def check_encoding(data: bytes) -> None:
         raise XmlRejected("unparseable", f"encoding {m.group(1).decode('ascii')} is not UTF-8 or UTF-16")
 
 
+@lru_cache(maxsize=4096)   # a document repeats a few dozen tags: the hottest call of a large file
 def local(tag: Any) -> str:
     """An element's local name (namespace URIs are not checked: wire-formats 0.7)."""
     if not isinstance(tag, str):
