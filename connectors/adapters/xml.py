@@ -165,23 +165,30 @@ def _refuse_doctype(element: Any) -> None:
         raise XmlRejected("unparseable", "a DOCTYPE is not accepted (no DTD is read)")
 
 
-_XML_TEXT = re.compile(r">([^<]+)(?=<|$)")
+_XML_TEXT = re.compile(r"(?:^|>)([^<>]+)(?=<|$)")
 _XML_ATTRIBUTE = re.compile(r"""(=\s*)(?:"([^"]*)"|'([^']*)')""")
-_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?')
+_JSON_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?|([^"\s{}\[\],:]+)')
 
 
 def _stars(text: str) -> str:
     return re.sub(r"\S", "*", text)
 
 
+def _json_token(m: re.Match[str]) -> str:
+    if m.group(2):
+        return m.group(0)   # a key
+    return f'"{_stars(m.group(1))}"' if m.group(1) is not None else _stars(m.group(3))
+
+
 def blank_values(text: str, kind: str) -> str:
     """The markup of a document that could not be read, its values starred out (their length kept, so
     the parser's line and column still point at the problem): element texts and attribute values of
-    XML, string values (not keys) of JSON. Names, ids and phones sit in values; a format's personal
-    fields cannot be told apart in a document that does not parse."""
-    if kind == "json":
-        return _JSON_STRING.sub(lambda m: m.group(0) if m.group(2) else f'"{_stars(m.group(1))}"', text)
-    text = _XML_TEXT.sub(lambda m: ">" + _stars(m.group(1)), text)
+    XML (and text before the first tag), values and bare words of JSON (keys stay). Names, ids and
+    phones sit in values; a format's personal fields cannot be told apart in a document that does not
+    parse."""
+    if kind == "json":   # keys stay; string values, numbers and bare words are starred
+        return _JSON_TOKEN.sub(_json_token, text)
+    text = _XML_TEXT.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + _stars(m.group(1)), text)
     return _XML_ATTRIBUTE.sub(lambda m: m.group(1) + ('"' + _stars(m.group(2)) + '"' if m.group(2) is not None
                                                      else "'" + _stars(m.group(3) or "") + "'"), text)
 
