@@ -21,8 +21,8 @@ install: $(STAMP) ## create .venv and install the pipeline into it
 run: $(STAMP) ## start the whole pipeline on the embedded broker (Ctrl-C stops it)
 	exec $(VENV)/bin/ioc run
 
-demo: $(STAMP) ## a demo pipeline fed by the record simulator, own state in var/demo (Ctrl-C stops both)
-	exec $(VENV)/bin/ioc simulate --with-pipeline --start today --speed 1440 $(DEMO_ARGS)
+demo: $(STAMP) ## a demo pipeline fed by the record simulator in the source systems' own formats from today's midnight, a simulated day a minute, own state in var/demo (Ctrl-C stops both)
+	exec $(VENV)/bin/ioc simulate --with-pipeline --wire --start today --speed 1440 $(DEMO_ARGS)
 
 promtool: ## Debian's prometheus package, for `promtool check/test rules`
 	@command -v promtool >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus; }

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
+
+from connectors.adapters.base import AdapterCounts, Mapped
 from connectors.base import Accepted, SourceSpec
 from connectors.dedup import Identity, IdentityIndex
 from connectors.parse import Item, dumps_any, split_records
@@ -46,6 +50,7 @@ class Prepared:
     messages: list[Outgoing]
     identities: list[Identity]
     positions: list[int] = field(default_factory=list)   # the message of each identity
+    adapter: AdapterCounts | None = None                 # per wire item, when an adapter read the body
 
     def acked_identities(self, acked: list[bool]) -> tuple[list[Identity], list[Identity]]:
         """(identities whose record the broker took, the others) after a partial failure."""
@@ -102,6 +107,59 @@ class Validator:
             messages.append(self._dead_letter(item, reason, received_at))
         return Prepared(result, messages, ids, positions)
 
+    def prepare_mapped(
+        self, adapter: str, mapped: Iterable[Mapped], received_at: datetime,
+        letter_id: Callable[[str, str], str] | None = None,
+    ) -> Prepared:
+        """An adapter's wire items (wire-formats 0.2): each normalised record takes this source's check,
+        identity and duplicate index exactly as a posted record; an item-level dead letter keeps the
+        reduced item. `letter_id(position, reason)` makes dead-letter ids (default: random), the position
+        being the item's number, with the record's after a dot for a record-level one."""
+        received_us = parse_ts(iso(received_at))
+        assert received_us is not None
+        received_h = iso(received_at).encode()
+        result, counts = IngestResult(self.spec.name), AdapterCounts(adapter)
+        prepared = Prepared(result, [], [], [], counts)
+        for n, item in enumerate(mapped):
+            counts.items += 1
+            if item.ignored is not None:
+                counts.ignored_kinds[item.ignored] += 1
+            elif item.reason is not None:
+                counts.item_dead[item.reason] += 1
+                text = orjson.dumps({"adapter": adapter, "item": mask(item.item)}, default=str).decode()
+                self._add_dead(prepared, text, item.reason, received_at, _ids(letter_id, str(n)))
+            else:
+                counts.mapped += 1
+                counts.records += len(item.records)
+                for k, record in enumerate(item.records):
+                    self._add_record(prepared, record, received_us, received_h, received_at,
+                                     _ids(letter_id, f"{n}.{k}"))
+        return prepared
+
+    def _add_record(self, prepared: Prepared, record: dict[str, Any], received_us: int, received_h: bytes,
+                    received_at: datetime, make_id: Callable[[str], str] | None) -> None:
+        verdict = self.spec.check(record, received_us, self.tolerance_us, self.units)
+        if isinstance(verdict, Accepted):
+            if self.index.reserve(self.spec.name, verdict.identity):
+                prepared.identities.append(verdict.identity)
+                prepared.positions.append(len(prepared.messages))
+                item = Item(record, dumps_any(record), None)
+                prepared.messages.append(self._raw(item, verdict, received_h))
+                prepared.result.accepted += 1
+            else:
+                prepared.result.duplicate += 1
+            return
+        text = dumps_any(mask(record) if contains_personal_id(record) else record)
+        self._add_dead(prepared, text, verdict.reason, received_at, make_id)
+
+    def _add_dead(self, prepared: Prepared, text: str, reason: str, received_at: datetime,
+                  make_id: Callable[[str], str] | None) -> None:
+        prepared.result.dead_letter_reasons[reason] += 1
+        letter = DeadLetter(make_id(reason) if make_id else uuid.uuid4().hex, self.spec.name, reason,
+                            received_at, text[:DEAD_LETTER_MAX_CHARS])
+        prepared.messages.append(
+            Outgoing(self.dead_letter_topic, None, letter.to_json(), [(H_ID, letter.id.encode())]))
+
     def _pseudonymize(self, item: Item) -> Item:
         if not self.spec.pseudonymized_fields or not isinstance(item.value, dict):
             return item
@@ -123,6 +181,10 @@ class Validator:
             text = text[:DEAD_LETTER_MAX_CHARS] + f"…[truncated: {len(text)} characters in all]"
         letter = DeadLetter(uuid.uuid4().hex, self.spec.name, reason, received_at, text)
         return Outgoing(self.dead_letter_topic, None, letter.to_json(), [(H_ID, letter.id.encode())])
+
+
+def _ids(letter_id: Callable[[str, str], str] | None, position: str) -> Callable[[str], str] | None:
+    return (lambda reason: letter_id(position, reason)) if letter_id else None
 
 
 def build_validators(

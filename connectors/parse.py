@@ -55,6 +55,9 @@ def _strict_loads(data: bytes, long_digits: bool | None = None) -> Any:
     return value
 
 
+strict_loads = _strict_loads   # for adapters that read a whole JSON body
+
+
 def _not_json(token: str) -> Any:
     raise ValueError(f"not JSON: {token}")
 

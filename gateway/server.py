@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -13,12 +14,14 @@ import orjson
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from connectors.adapters.configuration import AdapterConfig
 from connectors.dedup import IdentityIndex
-from connectors.ingest import IngestResult, build_validators
+from connectors.ingest import IngestResult, Prepared, build_validators
 from connectors.publisher import Publisher, PublishError
 from contract.records import ArrivalClock, barrier_headers
 from contract.settings import Settings
 from contract.topology import GATEWAY, Topology
+from gateway.adapters import AdapterRoutes
 from gateway.journal import Journal
 from gateway.lag import LagProbe
 from gateway.metrics import GatewayMetrics
@@ -45,6 +48,7 @@ class Gateway:
         index: IdentityIndex,
         tokens: dict[str, str],
         health: Callable[[], dict[str, Any]],
+        adapters: AdapterConfig | None = None,
     ) -> None:
         self.settings, self.topology, self.index766 = settings, topology, index766
         self.publisher, self.index, self.tokens, self.health = publisher, index, tokens, health
@@ -67,6 +71,8 @@ class Gateway:
         self.sink_url = f"http://127.0.0.1:{settings.query_port}"
         self._session: aiohttp.ClientSession | None = None
         self.app = web.Application(client_max_size=settings.max_body_bytes)
+        # the wire-format adapters' paths first: /ingest/<adapter> would otherwise read as a source
+        self.adapters = AdapterRoutes(self, adapters) if adapters is not None else None
         self.app.add_routes(
             [
                 web.post("/ingest/{source}", self.ingest),
@@ -88,8 +94,12 @@ class Gateway:
         self._checkpointer = asyncio.create_task(self._checkpoint_every(self.settings.checkpoint_interval_s))
         await self._runner.setup()
         await web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port).start()
+        if self.adapters is not None:
+            self.adapters.start()
 
     async def stop(self) -> None:
+        if self.adapters is not None:
+            await self.adapters.stop()
         for task in (self._confirmer, self._checkpointer):
             if task:
                 task.cancel()
@@ -137,8 +147,17 @@ class Gateway:
 
     async def _ingest(self, source: str, body: bytes) -> IngestResult:
         validator = self.validators[source]
+        return (await self.publish_batch(source, lambda received: validator.prepare(body, received))).result
+
+    async def publish_batch(
+        self, source: str, prepare: Callable[[datetime], Prepared], count: bool = True
+    ) -> Prepared:
+        """Validate (in a thread, under the batch lock: the duplicate check sees every earlier batch;
+        `prepare` takes the arrival time, from the gateway's clock),
+        publish, and count (unless `count` is false: an inbox re-offering what it had published before a
+        restart). PublishError when the broker did not take it all."""
         async with self._lock:
-            prepared = await asyncio.to_thread(validator.prepare, body, self.clock.now())
+            prepared = await asyncio.to_thread(prepare, self.clock.now())
             try:
                 await asyncio.to_thread(self.publisher.publish, prepared.messages)
             except PublishError as err:
@@ -152,12 +171,14 @@ class Gateway:
             self.index.commit(source, prepared.identities)
             self.journal.add(prepared.messages)
             self.published_since_checkpoint += len(prepared.messages)
+        if not count:
+            return prepared
         self.metrics.count(prepared.result)
         total = self.totals[source]
         total.accepted += prepared.result.accepted
         total.duplicate += prepared.result.duplicate
         total.dead_letter_reasons.update(prepared.result.dead_letter_reasons)
-        return prepared.result
+        return prepared
 
     # -- barriers: "is everything accepted so far in DuckDB?" ---------------------------------
     async def inject_barrier(self, checkpoint: bool = False) -> str:
@@ -274,12 +295,16 @@ class Gateway:
         return _json(
             {
                 "sources": {s: t.as_dict() for s, t in self.totals.items()},
+                "adapters": self.adapter_totals(),
                 "identities_known": {s: self.index.count(s) for s in self.topology.sources},
                 "consumer_lag": await self.consumer_lag(),
                 "sink_stats": sink,
                 **self.health(),
             }
         )
+
+    def adapter_totals(self) -> dict[str, Any]:
+        return self.adapters.totals() if self.adapters is not None else {}
 
     async def metrics_page(self, request: web.Request) -> web.Response:
         health = self.health()

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from connectors.adapters.registry import ADAPTERS
 from connectors.parse import split_records
 from contract.errors import ConfigError
 from gateway.tokens import read_token
@@ -46,11 +47,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the whole pipeline").set_defaults(handler=_run)
     sub.add_parser("worker", help="(internal) one KPI worker").set_defaults(handler=_worker)
     sub.add_parser("sink", help="(internal) the DuckDB sink").set_defaults(handler=_sink)
-    ing = sub.add_parser("ingest", help="send NDJSON or JSON-array files of source records")
-    ing.add_argument("source")
+    ing = sub.add_parser(
+        "ingest", help="send files of source records, or of a source system's own wire format"
+    )
+    ing.add_argument("source", help="a source (dvc, eoffice, population, telecom) or an adapter "
+                     "(dvcqg, edxml, meascollec, ves)")
     ing.add_argument("files", nargs="+", type=Path)
     ing.add_argument("--url", help="pipeline URL (default from the configuration)")
     ing.add_argument("--token", help="bearer token (default: configured or generated one)")
+    ing.add_argument("--operator", help="meascollec, ves: the operator the files come from")
     ing.add_argument(
         "--broker",
         help="validate here and publish straight to this broker (host:port) "
@@ -188,6 +193,15 @@ def _chunks(path: Path, whole_below: int = 8 << 20) -> Iterator[bytes]:
 
 def _ingest(config: Config, args: argparse.Namespace) -> int:
     settings = config.settings
+    if args.source in ADAPTERS:
+        from ioc.wire_ingest import ingest_wire
+
+        if args.broker:
+            print("error: adapters go through the pipeline's HTTP port (no --broker)", file=sys.stderr)
+            return 2
+        url = (args.url or settings.http_url).rstrip("/")
+        token = args.token or read_token(settings.tokens, args.source, settings.state_dir)
+        return ingest_wire(config, args.source, args.files, url, token, args.operator)
     if args.broker:
         from ioc.direct_ingest import ingest_to_broker
 

@@ -14,12 +14,14 @@ class PipelineUnavailable(Exception):
 
 
 def call(url: str, method: str = "GET", body: bytes | None = None, token: str | None = None,
-         timeout: float = 120) -> tuple[int, Any]:
+         timeout: float = 120, headers: dict[str, str] | None = None) -> tuple[int, Any]:
     request = urllib.request.Request(url, data=body, method=method)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     if body is not None:
         request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:
             return resp.status, orjson.loads(resp.read() or b"null")

@@ -10,6 +10,7 @@ pipeline drains and stops on its own), and a SIGTERM to the simulator alone is p
 """
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import signal
@@ -23,9 +24,24 @@ from contract.errors import ConfigError
 from contract.settings import Settings
 from ioc.client import PipelineUnavailable, call
 from ioc.config import load_config
+from simulator.telecom_sites import OPERATORS
 
 PORT_OFFSET = 10
 MARKER = ".ioc-demo"      # only a folder carrying this file is ever reset
+
+
+def demo_organ_codes(path: Path) -> None:
+    """The demo's own copy of organs.csv gets an illustrative organ code `SIM.<unit>` wherever the
+    province has none yet, so `ioc simulate --wire` can address every unit in edXML packages. Only the
+    demo's copy: the province's file ships no guessed codes (wire-formats 0.8)."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["organ_id", "unit", "names", "verified"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**r, "organ_id": r["organ_id"] or f"SIM.{r['unit']}"} for r in rows)
 
 
 class DemoPipeline:
@@ -45,8 +61,11 @@ class DemoPipeline:
         (f / "config").mkdir(parents=True, exist_ok=True)
         (f / MARKER).write_text("state of `ioc simulate --with-pipeline`; reset at every start\n")
         provinces = f / "config" / "provinces"
-        if not provinces.exists():
-            provinces.symlink_to(self.settings.province_dir.parent, target_is_directory=True)
+        if provinces.is_symlink():
+            provinces.unlink()
+        shutil.rmtree(provinces, ignore_errors=True)
+        shutil.copytree(self.settings.province_dir.parent, provinces)
+        demo_organ_codes(provinces / self.settings.province_dir.name / "organs.csv")
         s = self.settings
         self.config.write_text(
             "# Written by `ioc simulate --with-pipeline` at every start: the demo pipeline's settings.\n"
@@ -55,7 +74,9 @@ class DemoPipeline:
             f"[http]\nport = {s.http_port + PORT_OFFSET}\n"
             f'[ingest]\npseudonym_key = "generate"\n'
             f"[workers]\ncount = {s.worker_count}\n"
-            f"[sink]\nquery_port = {s.query_port + PORT_OFFSET}\n", encoding="utf-8")
+            f"[sink]\nquery_port = {s.query_port + PORT_OFFSET}\n"
+            # the simulator's four operators (`ioc simulate --wire` sends their counters and alarms)
+            + "".join(f"[adapters.telecom.operators.{op}]\n" for op in OPERATORS), encoding="utf-8")
         return load_config(self.config).settings
 
     def start(self, stop: threading.Event, timeout_s: float = 180) -> Settings | None:

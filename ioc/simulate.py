@@ -40,6 +40,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bad-fraction", type=float, default=0.0, help="share of extra, deliberately bad records")
     p.add_argument("--url", help="pipeline URL (default: from the configuration)")
     p.add_argument(
+        "--wire",
+        action="store_true",
+        help="send through the adapters in the source systems' own formats (DVCQG, edXML, measCollec, VES)",
+    )
+    p.add_argument(
         "--with-pipeline",
         action="store_true",
         help="also start a demo pipeline on its own state and ports (what `make demo` runs)",
@@ -81,12 +86,32 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
             )
         tokens = {s: read_token(settings.tokens, s, settings.state_dir) for s in plan.sources}
         sender = Sender(args.url or settings.http_url, tokens, stop=stop)
+        if args.wire:
+            sender = _wire_sender(settings, args.url or settings.http_url, tokens, plan, stop)
         Driver(plan, sender, SimClock(plan.world.start, plan.speed)).run(stop)
         _summary(sender)
     finally:
         if pipeline is not None:
             pipeline.stop()
     return 0
+
+
+def _wire_sender(
+    settings: Settings, url: str, tokens: dict[str, str | None], plan: Plan, stop: threading.Event
+) -> Sender:
+    """The formats' channels, with the adapters' tokens and the province's organ codes (the first one
+    of each unit; `make demo` fills illustrative ones in its own copy)."""
+    from connectors.adapters.configuration import load_adapters
+    from connectors.adapters.registry import ADAPTERS
+    from simulator.wire import WireSender
+
+    context = load_adapters(settings, []).context
+    organs: dict[str, str] = {}
+    for organ_id, unit in context.organs.by_id.items():
+        organs.setdefault(unit, organ_id)
+    every = {**tokens, **{a: read_token(settings.tokens, a, settings.state_dir) for a in ADAPTERS}}
+    return WireSender(url, every, settings.units.timezone, organs, plan.world.seed,
+                      operators=frozenset(context.operators), stop=stop)
 
 
 def _announce(plan: Plan, url: str) -> None:
@@ -111,6 +136,6 @@ def _summary(sender: Sender) -> None:
         reasons = ", ".join(f"{r} {n}" for r, n in t.reasons.most_common()) or "none"
         print(
             f"{name}: generated {t.generated}, sent {t.sent}, accepted {t.accepted}, "
-            f"duplicate {t.duplicate}, "
+            f"duplicate {t.duplicate}, " + (f"ignored {t.ignored}, " if t.ignored else "") +
             f"dead-lettered {t.dead_lettered} ({reasons})" + (f", not delivered {t.lost}" if t.lost else "")
         )

@@ -17,6 +17,7 @@ from typing import Any
 
 import aiohttp
 
+from connectors.adapters.registry import ADAPTERS
 from connectors.dedup import IdentityIndex
 from connectors.publisher import Outgoing, Publisher
 from contract.settings import Settings
@@ -70,9 +71,10 @@ class Supervisor:
         self.children = [self.sink] + [self._child(f"worker-{i}", ["worker"]) for i in range(s.worker_count)]
         for child in self.children:
             child.start()
-        tokens = load_tokens(s.tokens, sources, s.state_dir)
+        tokens = load_tokens(s.tokens, sources + list(ADAPTERS), s.state_dir)
         self.gateway = Gateway(
-            s, self.config.topology, self.config.index766, publisher, index, tokens, self.health
+            s, self.config.topology, self.config.index766, publisher, index, tokens, self.health,
+            self.config.adapters,
         )
         if restored.latest_arrival is not None:
             self.gateway.clock.advance_to(restored.latest_arrival)

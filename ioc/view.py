@@ -68,6 +68,19 @@ def print_status(status: dict[str, Any]) -> None:
         )
         for reason, n in sorted(t["dead_letter_reasons"].items()):
             print(f"      {reason:<40} {n}")
+    adapters = status.get("adapters") or {}
+    if adapters:
+        print("adapters (wire items since start):")
+    for name, a in adapters.items():
+        print(
+            f"  {name:<12} items {a['items']:>8}  records {a['records']:>8}  accepted {a['accepted']:>8}"
+            f"  duplicate {a['duplicate']:>6}  dead-lettered {a['dead_lettered']:>6}"
+            f"  ignored {a['ignored']:>6}"
+        )
+        for reason, n in sorted(a["dead_letter_reasons"].items()):
+            print(f"      {reason:<40} {n}")
+        for kind, n in sorted(a["ignored_kinds"].items()):
+            print(f"      ignored {kind:<32} {n}")
     sink = status.get("sink_stats") or {}
     print(f"sink: {'up' if status['sink'].get('alive') else 'DOWN'}")
     for key, value in (sink.get("written") or {}).items():

@@ -33,6 +33,7 @@ class Tally:
     dead_lettered: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     lost: int = 0                  # given up (source switched off, or stopped while retrying)
+    ignored: int = 0               # wire items an adapter counted as carrying nothing (heartbeats...)
     off: str | None = None         # why the source was switched off
 
 
@@ -103,11 +104,16 @@ class Sender:
                 if not self._send(source, batch):
                     break
 
+    def request(self, source: str, batch: list[bytes]) -> tuple[str, bytes]:
+        """(URL, body) of one batch: NDJSON to /ingest/<source> (the wire sender writes other formats)."""
+        return f"{self.base_url}/ingest/{source}", b"\n".join(batch)
+
     def _send(self, source: str, batch: list[bytes]) -> bool:
-        tally, url, backoff = self.tally[source], f"{self.base_url}/ingest/{source}", 1.0
+        tally, backoff = self.tally[source], 1.0
+        url, body = self.request(source, batch)
         while True:
             try:
-                status, headers, answer = self.post(url, b"\n".join(batch), self.tokens[source])
+                status, headers, answer = self.post(url, body, self.tokens[source])
             except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
                 status, headers, answer = 0, {}, {"error": str(exc)}
             if status == 200:

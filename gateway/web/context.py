@@ -29,6 +29,9 @@ class GatewayView(Protocol):
 
     def health(self) -> dict[str, Any]: ...
 
+    def adapter_totals(self) -> dict[str, Any]:
+        """Per wire-format adapter: items, records and their outcomes since start."""
+
     async def sink_stats(self) -> dict[str, Any] | None: ...
 
     async def consumer_lag(self) -> dict[str, dict[str, int]] | str: ...

@@ -23,6 +23,13 @@ def lag_by_source(topology: Topology, per_topic: dict[str, int]) -> dict[str, in
     return out
 
 
+def _bounded(reasons: dict[str, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for reason, n in reasons.items():
+        out[bounded_reason(reason)] = out.get(bounded_reason(reason), 0) + n
+    return out
+
+
 class HealthProbe:
     def __init__(self, gateway: GatewayView) -> None:
         self.gateway = gateway
@@ -44,6 +51,10 @@ class HealthProbe:
         return {
             "at": int(time.time() * 1000),
             "sources": sources,
+            "adapters": [
+                {**a, "dead_letter_reasons": _bounded(a["dead_letter_reasons"])}
+                for a in g.adapter_totals().values()
+            ],
             "sink": None
             if sink is None
             else {

@@ -17,7 +17,9 @@ Phases (one pipeline for 1-3, a fresh one for 5-7, both on the embedded Tansu br
  5. KPI rate on a simulated Lai Châu period (`ioc simulate --dump`, every source) vs the no-op agent;
  6. worker RSS after that period and after twice that period;
  7. latency ingest -> kpi_latest, per record, at a steady 10x Lai Châu's busiest simulated hour,
-    vs a raw producer -> consumer round trip at the same rate.
+    vs a raw producer -> consumer round trip at the same rate;
+ 8. (after 2, on the same pipeline) the wire-format adapters: a measCollec file of the full network vs
+    lxml's own parse of it, VES events vs the same alarms as contract JSON (tests/bench/adapters.py).
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ from connectors.registry import SOURCES
 from contract.settings import Settings, load_settings
 from contract.topics import CONTRACT_NAMES as topics
 from ioc.client import call
+from tests.bench import adapters as bench_adapters
 from tests.bench import latency, raw
 from tests.bench import replay as bench_replay
 from tests.bench.common import (
@@ -490,7 +493,7 @@ def main() -> None:
     res = Results()
     with tempfile.TemporaryDirectory(prefix="ioc-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        p = Pipeline(tmp / "pipeline", late_after_days=None)
+        p = Pipeline(tmp / "pipeline", bench_adapters.CONFIG, late_after_days=None)
         p.start()
         try:
             wait_idle(p)  # the workers have joined their group and rebuilt (empty) state
@@ -498,6 +501,7 @@ def main() -> None:
             bootstrap = p.status()["broker"]["address"]
             ingest_phase(p, tmp, res, bootstrap)
             noop_rss = kpi_phase(p, tmp, settings, res, bootstrap)
+            bench_adapters.adapters_phase(p, settings, SCALE, lambda *a: row(res, *a), res.notes)
         finally:
             p.stop()
         replay_phase(tmp, res)

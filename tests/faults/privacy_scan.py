@@ -8,7 +8,8 @@ Text that is not JSON (an unparseable record kept in a dead letter, logs, metric
 of exactly 12 digits (digit-bounded in dead letters, which mask those;
 delimited by anything but letters, digits, `.`, `_` and `-` in logs and metrics, where hex ids and
 decimals are common). Separately, no planted id (every id the test put on the wire) may appear
-anywhere as a digit-bounded run, and no secret (ingest tokens, pseudonym key) at all.
+anywhere as a digit-bounded run, no secret (ingest tokens, pseudonym key) at all, and no planted
+personal text of the wire formats (names in `ChuHoSo`, `SignerInfo`, `StaffInfo`, phones) at all.
 """
 
 from __future__ import annotations
@@ -59,8 +60,12 @@ def planted_stands_alone(run: bytes, blob: bytes) -> bool:
 
 
 class Findings:
-    def __init__(self, planted: Iterable[str], secrets: dict[str, str]) -> None:
+    def __init__(self, planted: Iterable[str], secrets: dict[str, str], names: Iterable[str] = ()) -> None:
+        """`names`: personal data of the wire formats that is not a number (holders', signers' and staff
+        members' names, phones, free texts about a person), looked for as it was sent, anywhere."""
         self.planted = {p.encode() for p in planted}
+        escaped = {json.dumps(n)[1:-1].encode() for n in names if not n.isascii()}   # as JSON may write it
+        self.names = {n.encode() for n in names} | escaped
         self.secrets = {name: value.encode() for name, value in secrets.items() if value}
         self.items: list[str] = []
 
@@ -75,6 +80,9 @@ class Findings:
         for name, secret in self.secrets.items():
             if secret in blob:
                 self.add(where, f"secret {name}")
+        for text in self.names:
+            if text in blob:
+                self.add(where, f"personal data {text.decode(errors='replace')!r}")
         if text_rule is not None:
             for run in set(text_rule.findall(blob)):
                 self.add(where, f"12-digit number {run.decode()} in text")

@@ -77,6 +77,19 @@ function sourcesTable(hs) {
     })));
 }
 
+function adaptersTable(hs) {
+  const rows = hs && hs.adapters ? hs.adapters : [];
+  return h('table', {class: 'table health-adapters'},
+    h('thead', {}, h('tr', {}, ['adapter', 'source', 'items', 'records', 'accepted', 'duplicate', 'dead', 'ignored']
+      .map((k) => h('th', {class: k === 'adapter' || k === 'source' ? '' : 'num'}, t(`health.col.${k}`))))),
+    h('tbody', {}, rows.map((a) => h('tr', {dataset: {adapter: a.adapter}},
+      h('td', {}, a.adapter), h('td', {}, t(`source.${a.source}`)),
+      h('td', {class: 'num'}, num(a.items)), h('td', {class: 'num'}, num(a.records)),
+      h('td', {class: 'num'}, num(a.accepted)), h('td', {class: 'num'}, num(a.duplicate)),
+      h('td', {class: `num${a.dead_lettered ? ' warn-text' : ''}`}, num(a.dead_lettered)),
+      h('td', {class: 'num'}, num(a.ignored))))));
+}
+
 function deadLetters(hs) {
   const since = new Map();
   for (const s of hs ? hs.sources : []) for (const [r, n] of Object.entries(s.dead_letter_reasons)) since.set(`${s.source}|${r}`, n);
@@ -124,6 +137,7 @@ function render() {
       h('div', {class: 'screen-meta'}, hs ? t('health.as_of', {when: dateTime(hs.at)}) : t('health.waiting'))),
     problem ? h('div', {class: 'inline-problem'}, icon('warn'), t('problem.history')) : null,
     h('section', {class: 'panel'}, h('h2', {}, t('health.sources')), h('div', {class: 'table-wrap'}, sourcesTable(hs))),
+    h('section', {class: 'panel'}, h('h2', {}, t('health.adapters')), h('div', {class: 'table-wrap'}, adaptersTable(hs))),
     h('div', {class: 'split split-even'},
       h('section', {class: 'panel'}, h('h2', {}, t('health.dead_letters')), deadLetters(hs)),
       h('section', {class: 'panel'}, h('h2', {}, t('health.processes')), processes(hs))));
