@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from contract.periods import check_period, previous_period
 from contract.settings import Settings
 from contract.topology import Topology
 from contract.units import AGENCY, COMMUNE
@@ -125,8 +126,8 @@ class ScreensApi:
         grain = request.query.get("grain", "month")
         if rules is None or grain not in rules.grains:
             raise ValueError(f"grain: one of {list(rules.grains) if rules else []}")
-        period = queries.check_period(grain, request.query.get("period") or self.hub.current_periods()[grain])
-        previous = queries.previous_period(grain, period)
+        period = check_period(grain, request.query.get("period") or self.hub.current_periods()[grain])
+        previous = previous_period(grain, period)
         return _json(
             {
                 "grain": grain,
@@ -153,7 +154,7 @@ class ScreensApi:
         return _json({"sites": sites, "out": await self.sink.rows(queries.sites_out(code))})
 
     def _month(self, request: web.Request) -> str:
-        return queries.check_period(
+        return check_period(
             "month", request.query.get("month") or self.hub.current_periods()["month"]
         )
 
