@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
         help="write nothing; exit 1 when kpi_current differs from the recomputation",
     )
     rp.set_defaults(handler=_replay)
+    from ioc import report
+
+    rep = sub.add_parser("report", help="the workbook (xlsx) or leadership summary (pdf) of a period")
+    report.add_arguments(rep)
+    rep.set_defaults(handler=report.main)
     from ioc.simulate import add_arguments
 
     sim = sub.add_parser("simulate", help="send realistic simulated records of every source (demo data)")
