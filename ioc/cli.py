@@ -24,6 +24,8 @@ CHUNK_RECORDS = 5000
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `ioc sql ... | head` ends quietly
     args = _parser().parse_args(argv)
+    if getattr(args, "before_config", False):   # writes configuration: must not need a valid one
+        return int(args.handler(None, args) or 0)
     try:
         config = load_config(args.config, args.bootstrap)
     except ConfigError as exc:
@@ -80,7 +82,11 @@ def _parser() -> argparse.ArgumentParser:
         help="write nothing; exit 1 when kpi_current differs from the recomputation",
     )
     rp.set_defaults(handler=_replay)
-    from ioc import report
+    from ioc import province, report
+
+    prov = sub.add_parser("province", help="a province's configuration from the official list: init | list")
+    province.add_arguments(prov)
+    prov.set_defaults(handler=province.main, before_config=True)
 
     rep = sub.add_parser("report", help="the workbook (xlsx) or leadership summary (pdf) of a period")
     report.add_arguments(rep)
