@@ -93,10 +93,11 @@ def summary_pdf(report: Report) -> bytes:
         author=t("centre"),
         lang=report.spec.lang,
     )
+    communes = report.subject.level != AGENCY   # an agency's summary has no commune sections
     story: list[Any] = _cover(report, s) + _headline(report, s)
     if report.has_index:
-        story += _ranking(report, s) + _losers(report, s)
-    story += _cut_offs(report, s)
+        story += _ranking(report, s) + (_losers(report, s) if communes else [])
+    story += _cut_offs(report, s) if communes else []
 
     def footer(canvas: Any, document: Any) -> None:
         canvas.saveState()
@@ -261,6 +262,7 @@ def _losers(report: Report, s: dict[str, ParagraphStyle]) -> list[Any]:
         story.append(
             KeepTogether(
                 [
+                    Spacer(1, 3),
                     Paragraph(
                         f"<b>{_text(report.name(lo.score.unit))}</b>: {_text(_why(report, lo))}", s["body"]
                     ),

@@ -101,7 +101,7 @@ function table(lvl) {
 // The period's report as `ioc report` makes it (workbook and leadership summary), in this language.
 function downloads() {
   const query = new URLSearchParams({period: data.period, lang: getLang()});
-  return h('div', {class: 'downloads'}, h('span', {}, t('report.download')),
+  return h('span', {class: 'downloads'}, h('span', {}, t('report.download')),
     ['xlsx', 'pdf'].map((fmt) => h('a', {class: 'tab', href: `api/report.${fmt}?${query}`, download: '',
       dataset: {report: fmt}}, t(`report.${fmt}`))));
 }
@@ -130,7 +130,8 @@ function render() {
     ' · ', t('ranking.province', {name: unitName(config.province), total: num(provinceTotal, 1),
                                    band: provinceBand ? pick(provinceBand, 'name') : '—'}));
   const note = h('p', {class: 'footnote'}, t('ranking.footnote', {version: config.index766.version}));
-  fill(el, head, summary, downloads(), h('div', {class: 'table-wrap'}, table(level)), note);
+  summary.append(downloads());   // on the summary's line: the table keeps its height
+  fill(el, head, summary, h('div', {class: 'table-wrap'}, table(level)), note);
 }
 
 const later = throttle(render, 500);
