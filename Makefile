@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install run demo promtool chromium firefox lint test test-unit test-integration test-browser screenshots test-faults bench bench-history clean
+.PHONY: help install run demo promtool chromium firefox poppler lint test test-unit test-integration test-browser screenshots test-faults bench bench-history clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -33,17 +33,20 @@ chromium: ## Debian's headless Chromium, for the ops screens' browser tests (Pla
 firefox: ## Debian's Firefox ESR, for the ops screens' tests in Firefox (driven over WebDriver BiDi)
 	@command -v firefox-esr >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends firefox-esr; }
 
+poppler: ## Debian's poppler-utils: the report tests render the PDF to PNG and text (pdftoppm, pdftotext)
+	@command -v pdftoppm >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends poppler-utils; }
+
 lint: $(STAMP) ## ruff (imports, unused code, line length, bug patterns) and mypy (strict for the kernel and the KPIs)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: lint promtool chromium firefox ## lint and types, unit tests, then the integration suite on the real embedded broker
+test: lint promtool chromium firefox poppler ## lint and types, unit tests, then the integration suite on the real embedded broker
 	$(VENV)/bin/pytest -q tests
 
 test-unit: $(STAMP) ## pure-function tests only
 	$(VENV)/bin/pytest -q tests/unit
 
-test-integration: $(STAMP) ## pipeline tests through the embedded broker
+test-integration: $(STAMP) poppler ## pipeline tests through the embedded broker
 	$(VENV)/bin/pytest -q tests/integration
 
 test-browser: $(STAMP) chromium firefox ## the ops screens in headless Chromium and Firefox against a real pipeline; saves docs/screenshots

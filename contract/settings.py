@@ -135,6 +135,11 @@ def config_path(given: Path | str | None = None) -> Path:
     return Path(given or os.environ.get("IOC_CONFIG") or DEFAULT_CONFIG).resolve()
 
 
+def installation_root(path: Path) -> Path:
+    """The folder that holds config/ (relative paths of the configuration start there)."""
+    return path.parent.parent if path.parent.name == "config" else path.parent
+
+
 def load_settings(given: Path | str | None = None, problems: list[str] | None = None) -> Settings:
     """Read pipeline.toml and the province files. Every problem found is appended to `problems`;
     without that list, they are raised (ConfigError) at the end. An unreadable file raises at once."""
@@ -149,7 +154,7 @@ def load_settings(given: Path | str | None = None, problems: list[str] | None = 
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError([f"{path}: {exc}"]) from exc
-    root = path.parent.parent if path.parent.name == "config" else path.parent
+    root = installation_root(path)
     top = ConfigReader(data, path.name, problems)
     tables = ("broker", "topics", "http", "ingest", "workers", "sink", "kpi", "checkpoints")
     b, t, h, i, w, s, k, c = (top.table(n) for n in tables)

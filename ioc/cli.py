@@ -25,6 +25,8 @@ CHUNK_RECORDS = 5000
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `ioc sql ... | head` ends quietly
     args = _parser().parse_args(argv)
+    if getattr(args, "before_config", False):   # writes configuration: must not need a valid one
+        return int(args.handler(None, args) or 0)
     try:
         config = load_config(args.config, args.bootstrap)
     except ConfigError as exc:
@@ -96,6 +98,15 @@ def _parser() -> argparse.ArgumentParser:
         help="write nothing; exit 1 when kpi_current differs from the recomputation",
     )
     rp.set_defaults(handler=_replay)
+    from ioc import province, report
+
+    prov = sub.add_parser("province", help="a province's configuration from the official list: init | list")
+    province.add_arguments(prov)
+    prov.set_defaults(handler=province.main, before_config=True)
+
+    rep = sub.add_parser("report", help="the workbook (xlsx) or leadership summary (pdf) of a period")
+    report.add_arguments(rep)
+    rep.set_defaults(handler=report.main)
     from ioc.simulate import add_arguments
 
     sim = sub.add_parser("simulate", help="send realistic simulated records of every source (demo data)")

@@ -3,7 +3,7 @@ index's rules and supplied figures, the alert rules, and the stage topology buil
 registries. Every problem of every file is reported at once (ConfigError)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from alerts.rules import AlertRule, alert_rules_of
@@ -13,6 +13,7 @@ from contract.errors import ConfigError
 from contract.settings import Settings, load_settings
 from contract.topics import TopicNames
 from contract.topology import Flow, Topology
+from reports.settings import ReportSettings, report_settings
 from streams.kpis.base import Family
 from streams.kpis.index766.rules import Index766, Rules, load_index766
 from streams.kpis.registry import INDEX_DOMAIN, KPIS
@@ -25,6 +26,7 @@ class Config:
     alert_rules: list[AlertRule]
     topology: Topology
     adapters: AdapterConfig
+    reports: ReportSettings = field(default_factory=ReportSettings)
 
     def with_broker(self, address: str) -> Config:
         """The same configuration for the broker at `address` (the embedded one, once started)."""
@@ -37,11 +39,13 @@ def load_config(path: Path | str | None = None, broker: str | None = None) -> Co
     if broker:
         settings = settings.with_broker(broker)
     index766 = load_index766(settings, problems)
-    alerts = alert_rules_of(settings, catalogue_kpis(index766.rules if index766 else None), problems)
+    known = catalogue_kpis(index766.rules if index766 else None)
+    alerts = alert_rules_of(settings, known, problems)
     adapters = load_adapters(settings, problems)
+    reports = report_settings(settings, known, problems)
     if problems:
         raise ConfigError(problems)
-    return Config(settings, index766, alerts, topology(settings, index766 is not None), adapters)
+    return Config(settings, index766, alerts, topology(settings, index766 is not None), adapters, reports)
 
 
 def topology(settings: Settings, with_index: bool = True) -> Topology:

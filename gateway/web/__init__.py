@@ -18,6 +18,7 @@ from gateway.web.events import EventStream
 from gateway.web.health import HealthProbe
 from gateway.web.hub import Hub
 from gateway.web.sink import SinkClient
+from reports.settings import report_settings
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,7 +34,8 @@ def add_routes(app: web.Application, gateway: GatewayView) -> None:
     sink = SinkClient(gateway.sink_url)
     probe = HealthProbe(gateway)
     hub = Hub(settings, gateway.topology, lambda: probe.snapshot(hub), lambda: gateway.publisher)
-    api = ScreensApi(settings, gateway.index766, gateway.topology, sink, hub)
+    reports = report_settings(settings, None, [])   # its KPI names were checked at start (ioc/config.py)
+    api = ScreensApi(settings, gateway.index766, gateway.topology, sink, hub, reports)
     stream = EventStream(hub, sink, settings.units.province.code)
 
     async def index(request: web.Request) -> web.StreamResponse:

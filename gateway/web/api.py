@@ -5,20 +5,27 @@ when a live event says the drill-down behind it changed.
 """
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import orjson
 from aiohttp import web
 
+from contract.periods import check_period, previous_period
 from contract.settings import Settings
 from contract.topology import Topology
 from contract.units import AGENCY, COMMUNE
 from gateway.web import queries
 from gateway.web.hub import Hub
 from gateway.web.sink import SinkClient, SinkUnavailable
+from reports import MEDIA_TYPES, assemble, check_format, render, report_spec
+from reports import sql as report_sql
+from reports.settings import ReportSettings
+from reports.text import KpiCatalogue, catalogue_from
 from streams.kpis.index766.rules import Index766
 
 _ALERT_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -26,6 +33,13 @@ _DIGIT_RUN_12 = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")   # a personal id nu
 TREND_DAYS, TREND_MONTHS = 30, 12
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def kpi_catalogue() -> KpiCatalogue:
+    """The KPI names and formats the screens show, for the reports (one catalogue for both)."""
+    return catalogue_from(orjson.loads((STATIC / "i18n.json").read_bytes()),
+                          orjson.loads((STATIC / "kpis.json").read_bytes()))
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -72,7 +86,7 @@ def _series(rows: list[dict[str, Any]], x: str) -> dict[str, list[list[Any]]]:
 
 class ScreensApi:
     def __init__(self, settings: Settings, index766: Index766 | None, topology: Topology, sink: SinkClient,
-                 hub: Hub) -> None:
+                 hub: Hub, reports: ReportSettings | None = None) -> None:
         self.settings, self.index766, self.topology, self.sink, self.hub = (
             settings,
             index766,
@@ -81,6 +95,7 @@ class ScreensApi:
             hub,
         )
         self.province = settings.units.province.code
+        self.reports = reports or ReportSettings()
 
     def routes(self, prefix: str) -> list[web.RouteDef]:
         g = _guarded
@@ -95,6 +110,7 @@ class ScreensApi:
             web.get(f"{prefix}/alerts", g(self.alerts)),
             web.post(f"{prefix}/alerts/{{alert_id}}/ack", g(self.ack)),
             web.get(f"{prefix}/health", g(self.health_history)),
+            web.get(f"{prefix}/report.{{fmt}}", g(self.report)),
         ]
 
     async def config(self, request: web.Request) -> web.Response:
@@ -125,8 +141,8 @@ class ScreensApi:
         grain = request.query.get("grain", "month")
         if rules is None or grain not in rules.grains:
             raise ValueError(f"grain: one of {list(rules.grains) if rules else []}")
-        period = queries.check_period(grain, request.query.get("period") or self.hub.current_periods()[grain])
-        previous = queries.previous_period(grain, period)
+        period = check_period(grain, request.query.get("period") or self.hub.current_periods()[grain])
+        previous = previous_period(grain, period)
         return _json(
             {
                 "grain": grain,
@@ -153,7 +169,7 @@ class ScreensApi:
         return _json({"sites": sites, "out": await self.sink.rows(queries.sites_out(code))})
 
     def _month(self, request: web.Request) -> str:
-        return queries.check_period(
+        return check_period(
             "month", request.query.get("month") or self.hub.current_periods()["month"]
         )
 
@@ -212,3 +228,18 @@ class ScreensApi:
                 "dead_letters": await self.sink.rows(queries.dead_letter_counts()),
             }
         )
+
+    async def report(self, request: web.Request) -> web.Response:
+        """The workbook or the leadership summary of a period, as `ioc report` makes it, as a download."""
+        fmt = check_format(request.match_info["fmt"])
+        period = request.query.get("period") or self.hub.current_periods()["month"]
+        lang = request.query.get("lang") or self.reports.language
+        unit = request.query.get("unit") or None
+        spec = report_spec(period, unit, lang, self.settings.units, datetime.now(UTC))
+        rows = {name: await self.sink.rows(sql) for name, sql in report_sql.queries(spec).items()}
+        report = assemble(spec, self.settings.units, self.index766.rules if self.index766 else None,
+                          kpi_catalogue(), self.reports, rows)
+        body = await asyncio.to_thread(render, report, fmt)   # a PDF takes a moment: not on the event loop
+        name = spec.file_name(self.settings.units.province.code, fmt)
+        return web.Response(body=body, content_type=MEDIA_TYPES[fmt], headers={
+            "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

@@ -6,38 +6,14 @@ pattern (periods), and then quoted.
 """
 from __future__ import annotations
 
-import re
-
-from contract.periods import GRAINS, LIVE
+from contract.periods import GRAINS, LIVE, check_period
 from sinks.schema import archive_view
 
-_PERIOD = {"day": re.compile(r"^\d{4}-\d{2}-\d{2}$"), "month": re.compile(r"^\d{4}-\d{2}$"),
-           "quarter": re.compile(r"^\d{4}-Q[1-4]$"), "year": re.compile(r"^\d{4}$")}
 LIST_LIMIT = 500          # rows of one unit's worklist: a screen, not an export
 
 
 def lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def check_period(grain: str, period: str) -> str:
-    if grain not in _PERIOD or not _PERIOD[grain].match(period):
-        raise ValueError(f"not a {grain} period: {period!r}")
-    return period
-
-
-def previous_period(grain: str, period: str) -> str:
-    """The period before: 2026-01 -> 2025-12, 2026-Q1 -> 2025-Q4, 2026 -> 2025."""
-    check_period(grain, period)
-    if grain == "year":
-        return str(int(period) - 1)
-    if grain == "quarter":
-        year, q = int(period[:4]), int(period[-1])
-        return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
-    if grain == "month":
-        year, month = int(period[:4]), int(period[5:])
-        return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
-    raise ValueError(f"no previous period for grain {grain!r}")
 
 
 def snapshot(province: str, current: dict[str, str]) -> str:

@@ -10,6 +10,7 @@ import duckdb
 import orjson
 import pytest
 
+from contract.periods import previous_period
 from contract.settings import PROJECT_ROOT
 from contract.topics import CONTRACT_NAMES as topics
 from gateway.web import queries
@@ -109,7 +110,7 @@ def test_units_are_served_with_both_names_from_the_province_folder() -> None:
     ],
 )
 def test_previous_period(grain: str, period: str, previous: str) -> None:
-    assert queries.previous_period(grain, period) == previous
+    assert previous_period(grain, period) == previous
 
 
 @pytest.mark.parametrize(

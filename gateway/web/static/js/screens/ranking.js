@@ -2,7 +2,7 @@
 // change since the previous period. Both periods come from DuckDB when the screen opens; the
 // current period then follows the live feed (index766.total and index766.group.* updates).
 import { fill, h, icon, throttle } from '../dom.js';
-import { t, pick } from '../i18n.js';
+import { t, pick, getLang } from '../i18n.js';
 import { config, unitName, unitsOf, band as bandOf } from '../config.js';
 import { num, signed, period } from '../format.js';
 import { get, on } from '../live.js';
@@ -98,6 +98,14 @@ function table(lvl) {
       groups.map((g) => groupCell(r, g.code))))));
 }
 
+// The period's report as `ioc report` makes it (workbook and leadership summary), in this language.
+function downloads() {
+  const query = new URLSearchParams({period: data.period, lang: getLang()});
+  return h('span', {class: 'downloads'}, h('span', {}, t('report.download')),
+    ['xlsx', 'pdf'].map((fmt) => h('a', {class: 'tab', href: `api/report.${fmt}?${query}`, download: '',
+      dataset: {report: fmt}}, t(`report.${fmt}`))));
+}
+
 function render() {
   if (!el) return;
   const head = h('div', {class: 'screen-head'},
@@ -122,6 +130,7 @@ function render() {
     ' · ', t('ranking.province', {name: unitName(config.province), total: num(provinceTotal, 1),
                                    band: provinceBand ? pick(provinceBand, 'name') : '—'}));
   const note = h('p', {class: 'footnote'}, t('ranking.footnote', {version: config.index766.version}));
+  summary.append(downloads());   // on the summary's line: the table keeps its height
   fill(el, head, summary, h('div', {class: 'table-wrap'}, table(level)), note);
 }
 
