@@ -132,7 +132,8 @@ def _worker(config: Config, args: argparse.Namespace) -> int:
 def _sink(config: Config, args: argparse.Namespace) -> int:
     from sinks.service import run_sink
 
-    run_sink(config.settings, config.topology, config.alert_rules)
+    run_sink(config.settings, config.topology, config.alert_rules, config.alertmanager,
+             config.backfill_after_s)
     return 0
 
 

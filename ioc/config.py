@@ -3,9 +3,11 @@ index's rules and supplied figures, the alert rules, and the stage topology buil
 registries. Every problem of every file is reported at once (ConfigError)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from alerts.alertmanager import AlertmanagerSettings, alertmanager_of
+from alerts.catchup import backfill_after_of
 from alerts.rules import AlertRule, alert_rules_of
 from connectors.registry import source_names
 from contract.errors import ConfigError
@@ -23,10 +25,12 @@ class Config:
     index766: Index766 | None
     alert_rules: list[AlertRule]
     topology: Topology
+    alertmanager: AlertmanagerSettings
+    backfill_after_s: float          # the rules of a source behind with a backfill wait (alerts/catchup.py)
 
     def with_broker(self, address: str) -> Config:
         """The same configuration for the broker at `address` (the embedded one, once started)."""
-        return Config(self.settings.with_broker(address), self.index766, self.alert_rules, self.topology)
+        return replace(self, settings=self.settings.with_broker(address))
 
 
 def load_config(path: Path | str | None = None, broker: str | None = None) -> Config:
@@ -36,9 +40,12 @@ def load_config(path: Path | str | None = None, broker: str | None = None) -> Co
         settings = settings.with_broker(broker)
     index766 = load_index766(settings, problems)
     alerts = alert_rules_of(settings, catalogue_kpis(index766.rules if index766 else None), problems)
+    alertmanager = alertmanager_of(settings, problems)
+    backfill_after_s = backfill_after_of(settings, problems)
     if problems:
         raise ConfigError(problems)
-    return Config(settings, index766, alerts, topology(settings, index766 is not None))
+    return Config(settings, index766, alerts, topology(settings, index766 is not None), alertmanager,
+                  backfill_after_s)
 
 
 def topology(settings: Settings, with_index: bool = True) -> Topology:

@@ -17,6 +17,8 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from alerts.alertmanager import AlertmanagerSettings, Deliverer
+from alerts.catchup import DEFAULT_BACKFILL_AFTER_S
 from alerts.evaluator import Transition
 from alerts.rules import AlertRule
 from alerts.watch import Alerting
@@ -24,10 +26,11 @@ from contract.kafka import aiokafka_kwargs
 from contract.records import H_BARRIER, H_EVENT, H_ID, H_RECEIVED, H_SRC, header
 from contract.settings import Settings
 from contract.topology import Topology
+from sinks.alerts import AlertDeliveries, open_alerts
 from sinks.alerts import message as alert_message
-from sinks.alerts import open_alerts
 from sinks.alerts import store as store_alerts
 from sinks.barriers import BarrierTracker
+from sinks.catchup import BackfillGate, kpi_sources
 from sinks.metrics import SinkMetrics
 from sinks.query import QueryServer
 from sinks.store import Batch, open_store, parse_kpi, write
@@ -36,7 +39,9 @@ log = logging.getLogger(__name__)
 
 
 class SinkService:
-    def __init__(self, settings: Settings, topology: Topology, alert_rules: list[AlertRule]) -> None:
+    def __init__(self, settings: Settings, topology: Topology, alert_rules: list[AlertRule],
+                 alertmanager: AlertmanagerSettings | None = None,
+                 backfill_after_s: float = DEFAULT_BACKFILL_AFTER_S) -> None:
         self.settings, self.topology = settings, topology
         self.con = open_store(settings.duckdb_path, topology.sources, settings.units.timezone.key)
         self.con.execute("SET enable_external_access = false")   # queries cannot touch files
@@ -50,10 +55,13 @@ class SinkService:
         self._details = {topology.names.details(s): s for s in topology.detail_sources}
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
-        self.alerting = Alerting(alert_rules, settings.units)
+        self.alerting = Alerting(alert_rules, settings.units, kpi_sources(topology))
+        self.backfill = BackfillGate(topology, backfill_after_s)   # holds a source's rules until it caught up
         self.alerting.restore(open_alerts(self.con))
         self.metrics = SinkMetrics(self.con, settings.units.timezone)
         self._ticked = 0.0
+        self.deliverer = (Deliverer(alertmanager, AlertDeliveries(self.con))
+                          if alertmanager is not None and alertmanager.enabled else None)
 
     async def run(self) -> None:
         server = QueryServer(self)
@@ -75,13 +83,17 @@ class SinkService:
         await self.consumer.start()
         self.producer = AIOKafkaProducer(**aiokafka_kwargs(self.settings.broker), acks="all")
         await self.producer.start()
+        delivery = asyncio.create_task(self.deliverer.run()) if self.deliverer else None
         try:
             while not self._stop.is_set():
                 await self._step()
                 if time.monotonic() - self._ticked >= 1.0:
                     self._ticked = time.monotonic()
-                    await self._alerts(self.alerting.tick())
+                    await self._alerts(self.alerting.tick(held=self.backfill.held()))
+                    await self.backfill.cover(self.producer)
         finally:
+            if delivery is not None:
+                delivery.cancel()
             # Bounded: when the broker died with the supervisor, the clients cannot say goodbye.
             for closing in (self.producer.stop(), self.consumer.stop(), server.stop()):
                 try:
@@ -105,6 +117,8 @@ class SinkService:
             for r in records:
                 barrier = header(r.headers, H_BARRIER)
                 if barrier is not None:
+                    if tp.topic in self._raw:
+                        self.backfill.marker(self._raw[tp.topic], tp.partition, barrier.decode())
                     arrivals.append(
                         (barrier.decode(), (tp.topic, tp.partition, int(header(r.headers, H_SRC) or 0)))
                     )
@@ -115,12 +129,13 @@ class SinkService:
             await asyncio.to_thread(write, self.con, batch)
             self.metrics.batch_seconds.observe(time.monotonic() - started)
             self._count(batch)
-            await self._alerts(
-                self.alerting.observe_batch(batch.kpis, [d["source"] for d in batch.dead_letters])
-            )
+            await self._alerts(self.alerting.observe_batch(
+                batch.kpis, [d["source"] for d in batch.dead_letters], self.backfill.held()))
         await self.consumer.commit()
         for barrier_id, arrival in arrivals:
             self.barriers.arrived(barrier_id, arrival)
+            if self.barriers.is_complete(barrier_id):
+                self.backfill.completed(barrier_id)
 
     async def _alerts(self, transitions: list[Transition]) -> None:
         """Store the raise/clear events, then publish them (a restart knows what is open)."""
@@ -132,6 +147,8 @@ class SinkService:
             key, value = alert_message(event)
             await self.producer.send_and_wait(self.topology.names.alerts(), value, key=key)
             self.written["alerts"] += 1
+        if self.deliverer is not None:
+            self.deliverer.wake()
 
     def _collect(self, batch: Batch, topic: str, r: Any) -> None:
         if topic in self._raw:
@@ -150,6 +167,7 @@ class SinkService:
                     "%s offset %s: event time header out of range, archived at its arrival", topic, r.offset
                 )
                 event_time = received
+            self.backfill.read(self._raw[topic], r.partition, event_time, received)
             batch.raw.setdefault(self._raw[topic], []).append(
                 {
                     "id": (header(r.headers, H_ID) or b"").decode(),
@@ -201,10 +219,12 @@ class SinkService:
         return dict(out)
 
 
-def run_sink(settings: Settings, topology: Topology, alert_rules: list[AlertRule]) -> None:
+def run_sink(settings: Settings, topology: Topology, alert_rules: list[AlertRule],
+             alertmanager: AlertmanagerSettings | None = None,
+             backfill_after_s: float = DEFAULT_BACKFILL_AFTER_S) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s sink %(levelname)s %(message)s")
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
-    service = SinkService(settings, topology, alert_rules)
+    service = SinkService(settings, topology, alert_rules, alertmanager, backfill_after_s)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()

@@ -1,0 +1,56 @@
+"""The sink's side of "a rule fires once its source caught up" (alerts/catchup.py): it reads every
+raw record and every barrier marker, learns which barriers completed, and asks for a barrier of
+its own while a backfill record follows the last marker of its partition. So a file loaded
+straight into the broker (`ioc ingest --broker`), or the archive republished at a start, is
+covered as well as what comes through the gateway (which injects barriers of its own)."""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import datetime
+
+from aiokafka import AIOKafkaProducer
+
+from alerts.catchup import CatchUp
+from contract.records import barrier_headers
+from contract.topology import GATEWAY, Topology
+
+ASK_EVERY_S = 1.0
+
+
+def kpi_sources(topology: Topology) -> dict[str, str]:
+    """The source behind each KPI domain (the 766 index's is the one its input comes from)."""
+    out = {f.kpi_domain: f.source for f in topology.kpi_flows if f.kpi_domain is not None}
+    if topology.index_input is not None and topology.index_input in out:
+        out[topology.index_domain] = out[topology.index_input]
+    return out
+
+
+class BackfillGate:
+    def __init__(self, topology: Topology, backfill_after_s: float) -> None:
+        self.tracker = CatchUp(backfill_after_s)
+        self.targets = [(topic, p) for topic, p, _ in topology.gateway_targets()]
+        self._asked = 0.0
+
+    def read(self, source: str, partition: int, event_time: datetime, received: datetime) -> None:
+        us = int(event_time.timestamp() * 1e6), int(received.timestamp() * 1e6)
+        self.tracker.read(source, partition, *us)
+
+    def marker(self, source: str, partition: int, barrier: str) -> None:
+        self.tracker.marker(source, partition, barrier)
+
+    def completed(self, barrier: str) -> None:
+        self.tracker.completed(barrier)
+
+    def held(self) -> set[str]:
+        return self.tracker.behind()
+
+    async def cover(self, producer: AIOKafkaProducer) -> None:
+        """A barrier after the backfill read so far (at most one a second)."""
+        if not self.tracker.uncovered() or time.monotonic() - self._asked < ASK_EVERY_S:
+            return
+        self._asked = time.monotonic()
+        headers = barrier_headers(uuid.uuid4().hex, GATEWAY)
+        sent = [await producer.send(topic, b"", partition=p, headers=headers) for topic, p in self.targets]
+        await asyncio.gather(*sent)
