@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -55,3 +57,11 @@ def test_configuration_is_checked() -> None:
     alertmanager_of(bad, problems)
     assert len(problems) == 2 and "urls" in problems[0] and "resend_s" in problems[1]
     assert not alertmanager_of(settings, []).enabled   # shipped: off until a site configures one
+
+
+def test_amtool_accepts_the_shipped_alertmanager_configuration() -> None:
+    amtool = shutil.which("amtool")
+    assert amtool, "amtool is missing: `make test` installs Debian's prometheus-alertmanager package"
+    result = subprocess.run([amtool, "check-config", "alertmanager.yml"], capture_output=True, text=True,
+                            cwd=PROJECT_ROOT / "deploy" / "alertmanager")
+    assert result.returncode == 0 and "4 receivers" in result.stdout, result.stdout + result.stderr
