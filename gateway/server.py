@@ -19,6 +19,7 @@ from connectors.publisher import Publisher, PublishError
 from contract.records import barrier_headers, now_utc
 from contract.settings import Settings
 from contract.topology import GATEWAY, Topology
+from gateway.auth import Auth, AuthSettings
 from gateway.journal import Journal
 from gateway.lag import LagProbe
 from gateway.metrics import GatewayMetrics
@@ -45,6 +46,7 @@ class Gateway:
         index: IdentityIndex,
         tokens: dict[str, str],
         health: Callable[[], dict[str, Any]],
+        auth: AuthSettings | None = None,
     ) -> None:
         self.settings, self.topology, self.index766 = settings, topology, index766
         self.publisher, self.index, self.tokens, self.health = publisher, index, tokens, health
@@ -63,7 +65,9 @@ class Gateway:
         self._confirmer: asyncio.Task[None] | None = None
         self.sink_url = f"http://127.0.0.1:{settings.query_port}"
         self._session: aiohttp.ClientSession | None = None
-        self.app = web.Application(client_max_size=settings.max_body_bytes)
+        self.auth = Auth(auth or AuthSettings())   # the screens' log-in (open on loopback without users)
+        self.app = web.Application(client_max_size=settings.max_body_bytes,
+                                   middlewares=[self.auth.middleware])
         self.app.add_routes(
             [
                 web.post("/ingest/{source}", self.ingest),
@@ -74,6 +78,7 @@ class Gateway:
                 web.get("/barrier/{barrier_id}", self.barrier_state),
             ]
         )
+        self.app.add_routes(self.auth.routes("/ops/api"))
         add_screen_routes(self.app, self)  # the ops screens (gateway/web): /ops/, live events, history
         self._runner = web.AppRunner(self.app, access_log=None)
         self.lag_probe = LagProbe(settings.broker, topology)

@@ -73,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
         "format", choices=("prometheus",), help="prometheus: print them as a Prometheus rule file"
     )
     al.set_defaults(handler=_alerts)
+    pw = sub.add_parser("passwd", help="a password hash for [auth.users.<name>]: the ops screens' log-in")
+    pw.add_argument("user", help="the user name (as it will log in)")
+    pw.add_argument("--role", choices=("viewer", "operator", "admin"), default="operator")
+    pw.set_defaults(handler=_passwd)
     rp = sub.add_parser("replay", help="recompute every KPI from the DuckDB archive (pipeline stopped)")
     rp.add_argument(
         "--compare",
@@ -103,6 +107,26 @@ def _alerts(config: Config, args: argparse.Namespace) -> int:
     from alerts.prometheus import rule_file
 
     sys.stdout.write(rule_file(config.alert_rules))
+    return 0
+
+
+def _passwd(config: Config, args: argparse.Namespace) -> int:
+    """Asks twice on a terminal; reads one line from a pipe. Prints the TOML to add."""
+    import getpass
+
+    from gateway.auth import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {args.user}: ")
+        if getpass.getpass("again: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 10:
+        print("error: a password of at least 10 characters", file=sys.stderr)
+        return 2
+    print(f'[auth.users."{args.user}"]\nrole = "{args.role}"\npassword_hash = "{hash_password(password)}"')
     return 0
 
 

@@ -14,6 +14,7 @@ from contract.errors import ConfigError
 from contract.settings import Settings, load_settings
 from contract.topics import TopicNames
 from contract.topology import Flow, Topology
+from gateway.auth import AuthSettings, auth_of
 from streams.kpis.base import Family
 from streams.kpis.index766.rules import Index766, Rules, load_index766
 from streams.kpis.registry import INDEX_DOMAIN, KPIS
@@ -27,6 +28,7 @@ class Config:
     topology: Topology
     alertmanager: AlertmanagerSettings
     backfill_after_s: float          # the rules of a source behind with a backfill wait (alerts/catchup.py)
+    auth: AuthSettings               # who may use the ops screens (gateway/auth.py)
 
     def with_broker(self, address: str) -> Config:
         """The same configuration for the broker at `address` (the embedded one, once started)."""
@@ -42,10 +44,11 @@ def load_config(path: Path | str | None = None, broker: str | None = None) -> Co
     alerts = alert_rules_of(settings, catalogue_kpis(index766.rules if index766 else None), problems)
     alertmanager = alertmanager_of(settings, problems)
     backfill_after_s = backfill_after_of(settings, problems)
+    auth = auth_of(settings, problems)
     if problems:
         raise ConfigError(problems)
     return Config(settings, index766, alerts, topology(settings, index766 is not None), alertmanager,
-                  backfill_after_s)
+                  backfill_after_s, auth)
 
 
 def topology(settings: Settings, with_index: bool = True) -> Topology:

@@ -69,7 +69,8 @@ class Supervisor:
             child.start()
         tokens = load_tokens(s.tokens, sources, s.state_dir)
         self.gateway = Gateway(
-            s, self.config.topology, self.config.index766, publisher, index, tokens, self.health
+            s, self.config.topology, self.config.index766, publisher, index, tokens, self.health,
+            self.config.auth,
         )
         await self.gateway.start()
         await self._wait_sink()
@@ -216,8 +217,14 @@ def _archived(message: Outgoing, archived: IdentityIndex, names: TopicNames) -> 
 
 
 def check_listen_policy(config: Config) -> None:
-    """Beyond loopback, every source needs a configured token (not a generated one)."""
+    """Beyond loopback, every source needs a configured token (not a generated one), and the
+    screens a log-in (users, or a trusted proxy's header)."""
     settings = config.settings
+    if settings.http_host not in LOOPBACK and not config.auth.enabled:
+        raise RuntimeError(
+            f"[http] host = {settings.http_host!r} is beyond loopback: configure [auth.users.<name>] "
+            "(`ioc passwd` makes a password hash) or [auth] proxy_header first"
+        )
     if settings.http_host not in LOOPBACK:
         missing = [s for s in config.topology.sources if s not in settings.tokens]
         if missing:

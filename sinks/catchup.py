@@ -17,6 +17,7 @@ from contract.records import barrier_headers
 from contract.topology import GATEWAY, Topology
 
 ASK_EVERY_S = 1.0
+GIVE_UP_S = 300.0    # a barrier lost with a restarted broker: ask again after this
 
 
 def kpi_sources(topology: Topology) -> dict[str, str]:
@@ -32,6 +33,7 @@ class BackfillGate:
         self.tracker = CatchUp(backfill_after_s)
         self.targets = [(topic, p) for topic, p, _ in topology.gateway_targets()]
         self._asked = 0.0
+        self._pending: str | None = None   # our barrier on its way: one at a time, not to flood the stages
 
     def read(self, source: str, partition: int, event_time: datetime, received: datetime) -> None:
         us = int(event_time.timestamp() * 1e6), int(received.timestamp() * 1e6)
@@ -42,15 +44,19 @@ class BackfillGate:
 
     def completed(self, barrier: str) -> None:
         self.tracker.completed(barrier)
+        if barrier == self._pending or not self.tracker.behind():
+            self._pending = None
 
     def held(self) -> set[str]:
         return self.tracker.behind()
 
     async def cover(self, producer: AIOKafkaProducer) -> None:
-        """A barrier after the backfill read so far (at most one a second)."""
-        if not self.tracker.uncovered() or time.monotonic() - self._asked < ASK_EVERY_S:
+        """A barrier after the backfill read so far, once the previous one completed."""
+        waiting = self._pending is not None and time.monotonic() - self._asked < GIVE_UP_S
+        if not self.tracker.uncovered() or waiting or time.monotonic() - self._asked < ASK_EVERY_S:
             return
         self._asked = time.monotonic()
-        headers = barrier_headers(uuid.uuid4().hex, GATEWAY)
+        self._pending = uuid.uuid4().hex
+        headers = barrier_headers(self._pending, GATEWAY)
         sent = [await producer.send(topic, b"", partition=p, headers=headers) for topic, p in self.targets]
         await asyncio.gather(*sent)
