@@ -88,3 +88,20 @@ def test_beyond_loopback_the_screens_need_users_or_a_proxy(tmp_path: Path) -> No
     user = f'[auth.users.hoa]\nrole = "operator"\npassword_hash = "{hash_password("x" * 12)}"\n'
     config.write_text(base + user)
     check_listen_policy(load_config(config))   # accepted
+
+
+@pytest.mark.parametrize("shipped", ["compose", "k8s"])
+def test_the_shipped_deployments_start_beyond_loopback(shipped: str, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """0.0.0.0 with tokens and an admin whose hash comes from the environment."""
+    for name in ("IOC_TOKEN_DVC", "IOC_TOKEN_EOFFICE", "IOC_TOKEN_POPULATION", "IOC_TOKEN_TELECOM"):
+        monkeypatch.setenv(name, f"{name.lower()}-0123456789")
+    monkeypatch.setenv("IOC_PSEUDONYM_KEY", "0123456789abcdef0123456789abcdef")
+    monkeypatch.setenv("IOC_ADMIN_PASSWORD_HASH", hash_password("x" * 12))
+    config = tmp_path / "config" / "pipeline.toml"
+    config.parent.mkdir()
+    os.symlink(CONFIG.settings.province_dir.parent, config.parent / "provinces")
+    config.write_text((CONFIG.settings.root / "deploy" / shipped / "pipeline.toml").read_text())
+    loaded = load_config(config)
+    assert loaded.settings.http_host == "0.0.0.0" and loaded.auth.users["admin"].role == "admin"
+    check_listen_policy(loaded)
