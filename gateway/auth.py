@@ -37,6 +37,7 @@ CSRF_HEADER = "X-CSRF-Token"
 USER_KEY = "ioc.user"        # request[USER_KEY]: the Identity the request was made by
 _HASHER = PasswordHasher()
 _DUMMY = _HASHER.hash(secrets.token_hex(16))   # unknown names cost the same time as known ones
+MAX_KEYS = 10_000             # failure counters kept before the expired ones are swept
 HASH_HINT = 'an argon2 hash from `ioc passwd`, or "env:NAME"'
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -136,6 +137,9 @@ class Lockout:
 
     def failed(self, key: str, now: float) -> None:
         self.failures.setdefault(key, []).append(now)
+        if len(self.failures) > MAX_KEYS:   # many names tried: forget those out of the window
+            for k in list(self.failures):
+                self._recent(k, now)
 
     def forget(self, key: str) -> None:
         self.failures.pop(key, None)
@@ -248,6 +252,7 @@ class Auth:
                 self.lockout.failed(key, now)
             return _json({"error": "wrong user name or password"}, 401)
         self.lockout.forget(keys[0][0])
+        self.sessions = {k: v for k, v in self.sessions.items() if v[1] > now}   # the expired go
         sid = secrets.token_urlsafe(32)
         who = Identity(user.name, user.role, "session", sid)
         self.sessions[sid] = (who, now + self.settings.session_s)

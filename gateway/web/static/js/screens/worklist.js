@@ -53,6 +53,8 @@ function select(unit) {
   history.replaceState(null, '', `#/worklist/${unit}`);
   render();
   loadDetail();
+  // on a phone the chosen unit's dossiers are below the whole list: bring them into view
+  if (matchMedia('(max-width: 700px)').matches) el.querySelector('.detail')?.scrollIntoView();
 }
 
 function unitList() {
