@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -107,11 +108,11 @@ class Deliverer:
     """Posts what the store says is pending: at once when woken (a raise or a clear), and every
     `resend_s` for what stays open; failures are retried with a doubling pause."""
 
-    def __init__(self, settings: AlertmanagerSettings, store: DeliveryStore) -> None:
-        self.settings, self.store = settings, store
+    def __init__(self, settings: AlertmanagerSettings, store: DeliveryStore, counts: Counter[str]) -> None:
+        """`counts` (the sink's, shown by `ioc status`): `alertmanager` alerts accepted by every
+        Alertmanager, `alertmanager_failed` attempts one of them refused or missed."""
+        self.settings, self.store, self.counts = settings, store, counts
         self._wake = asyncio.Event()
-        self.posted = 0          # alerts accepted by every Alertmanager (for the sink's stats)
-        self.failures = 0        # attempts that at least one Alertmanager refused or missed
 
     def wake(self) -> None:
         self._wake.set()
@@ -144,9 +145,9 @@ class Deliverer:
         body = orjson.dumps([payload(a, now, self.settings) for a in alerts])
         results = await asyncio.gather(*(self._post(session, url, body) for url in self.settings.urls))
         if not all(results):
-            self.failures += 1
+            self.counts["alertmanager_failed"] += 1
             return False
-        self.posted += len(alerts)
+        self.counts["alertmanager"] += len(alerts)
         resolved = [a["alert_id"] for a in alerts if a["cleared_at"] is not None]
         if resolved:
             await self.store.delivered(resolved)

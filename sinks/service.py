@@ -60,7 +60,7 @@ class SinkService:
         self.alerting.restore(open_alerts(self.con))
         self.metrics = SinkMetrics(self.con, settings.units.timezone)
         self._ticked = 0.0
-        self.deliverer = (Deliverer(alertmanager, AlertDeliveries(self.con))
+        self.deliverer = (Deliverer(alertmanager, AlertDeliveries(self.con), self.written)
                           if alertmanager is not None and alertmanager.enabled else None)
 
     async def run(self) -> None:

@@ -83,6 +83,7 @@ def test_a_cut_off_reaches_the_receiver_once_and_its_clear_resolves_it(
     delivered = pipeline.sql("SELECT count(*) AS n FROM alert_deliveries JOIN alerts USING (alert_id) "
                              f"WHERE subject = '{commune}' AND resolved_delivered_at IS NOT NULL")
     assert delivered == [{"n": 1}]
+    assert pipeline.status()["sink_stats"]["written"]["alertmanager"] >= 2   # `ioc status` shows it
     time.sleep(QUIET_S)
     assert len(receiver.about(commune, "firing")) == 1 and len(receiver.about(commune, "resolved")) == 1
 
