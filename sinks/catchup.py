@@ -1,8 +1,10 @@
 """The sink's side of "a rule fires once its source caught up" (alerts/catchup.py): it reads every
 raw record and every barrier marker, learns which barriers completed, and asks for a barrier of
-its own while a backfill record follows the last marker of its partition. So a file loaded
-straight into the broker (`ioc ingest --broker`), or the archive republished at a start, is
-covered as well as what comes through the gateway (which injects barriers of its own)."""
+its own while a backfill record follows the last marker of its partition and no marker came for
+a while. So a file loaded straight into the broker (`ioc ingest --broker`), or the archive
+republished at a start, is covered as well as what comes through the gateway, which injects
+barriers of its own every few seconds while records are on their way (then the sink adds none:
+each barrier makes every stage flush)."""
 from __future__ import annotations
 
 import asyncio
@@ -17,6 +19,7 @@ from contract.records import barrier_headers
 from contract.topology import GATEWAY, Topology
 
 ASK_EVERY_S = 1.0
+QUIET_S = 5.0        # no marker read for this long: nobody else is asking, the sink asks
 GIVE_UP_S = 300.0    # a barrier lost with a restarted broker: ask again after this
 
 
@@ -34,12 +37,14 @@ class BackfillGate:
         self.targets = [(topic, p) for topic, p, _ in topology.gateway_targets()]
         self._asked = 0.0
         self._pending: str | None = None   # our barrier on its way: one at a time, not to flood the stages
+        self._marker_read = 0.0
 
     def read(self, source: str, partition: int, event_time: datetime, received: datetime) -> None:
         us = int(event_time.timestamp() * 1e6), int(received.timestamp() * 1e6)
         self.tracker.read(source, partition, *us)
 
     def marker(self, source: str, partition: int, barrier: str) -> None:
+        self._marker_read = time.monotonic()
         self.tracker.marker(source, partition, barrier)
 
     def completed(self, barrier: str) -> None:
@@ -52,10 +57,12 @@ class BackfillGate:
 
     async def cover(self, producer: AIOKafkaProducer) -> None:
         """A barrier after the backfill read so far, once the previous one completed."""
-        waiting = self._pending is not None and time.monotonic() - self._asked < GIVE_UP_S
-        if not self.tracker.uncovered() or waiting or time.monotonic() - self._asked < ASK_EVERY_S:
+        now = time.monotonic()
+        waiting = self._pending is not None and now - self._asked < GIVE_UP_S
+        others = now - self._marker_read < QUIET_S
+        if not self.tracker.uncovered() or waiting or others or now - self._asked < ASK_EVERY_S:
             return
-        self._asked = time.monotonic()
+        self._asked = now
         self._pending = uuid.uuid4().hex
         headers = barrier_headers(self._pending, GATEWAY)
         sent = [await producer.send(topic, b"", partition=p, headers=headers) for topic, p in self.targets]
