@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from datetime import datetime
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
@@ -39,9 +39,10 @@ class BackfillGate:
         self._pending: str | None = None   # our barrier on its way: one at a time, not to flood the stages
         self._marker_read = 0.0
 
-    def read(self, source: str, partition: int, event_time: datetime, received: datetime) -> None:
-        us = int(event_time.timestamp() * 1e6), int(received.timestamp() * 1e6)
-        self.tracker.read(source, partition, *us)
+    def read(self, source: str, partition: int, row: dict[str, Any]) -> None:
+        """A raw record as the sink archives it (`event_time`, `received_at`)."""
+        times = (row["event_time"], row["received_at"])
+        self.tracker.read(source, partition, *(int(t.timestamp() * 1_000_000) for t in times))
 
     def marker(self, source: str, partition: int, barrier: str) -> None:
         self._marker_read = time.monotonic()

@@ -124,6 +124,9 @@ class SinkService:
                     )
                 else:
                     self._collect(batch, tp.topic, r)
+                    if tp.topic in self._raw:   # in partition order, between the markers read
+                        source = self._raw[tp.topic]
+                        self.backfill.read(source, tp.partition, batch.raw[source][-1])
         if len(batch):
             started = time.monotonic()
             await asyncio.to_thread(write, self.con, batch)
@@ -167,7 +170,6 @@ class SinkService:
                     "%s offset %s: event time header out of range, archived at its arrival", topic, r.offset
                 )
                 event_time = received
-            self.backfill.read(self._raw[topic], r.partition, event_time, received)
             batch.raw.setdefault(self._raw[topic], []).append(
                 {
                     "id": (header(r.headers, H_ID) or b"").decode(),
