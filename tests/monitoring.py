@@ -134,8 +134,11 @@ class Prometheus(Service):
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy(rules, folder / "rules.yml")
         config = folder / "prometheus.yml"
+        # a scrape that times out makes the rule's series vanish, and Prometheus resolves its alert
+        # (and, in Alertmanager, the pipeline's until its next re-post): time enough on a busy machine
         config.write_text(f"""global:
-  scrape_interval: 1s
+  scrape_interval: 2s
+  scrape_timeout: 2s
   evaluation_interval: 1s
 rule_files: [rules.yml]
 alerting:

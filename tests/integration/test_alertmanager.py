@@ -122,7 +122,7 @@ def test_prometheus_alert_for_the_same_cut_off_is_the_same_alert(
         assert prometheus.metric("prometheus_notifications_errors_total") == 0
         eventually(lambda: receiver.about(commune, "firing"), "the firing notification")
         time.sleep(QUIET_S)
-        assert len(alertmanager.alerts(commune)) == 1          # one alert from both senders
+        eventually(lambda: len(alertmanager.alerts(commune)) == 1, "one alert from both senders")
         notified = receiver.about(commune, "firing")
         assert len(notified) == 1 and len(notified[0]["alerts"]) == 1
         cut_off(pipeline, commune, "cleared")
