@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install run demo promtool chromium firefox poppler lint test test-unit test-integration test-browser screenshots test-faults bench bench-history clean
+.PHONY: help install run demo promtool alertmanager chromium firefox poppler lint test test-unit test-integration test-browser screenshots test-faults bench bench-history clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,8 +24,11 @@ run: $(STAMP) ## start the whole pipeline on the embedded broker (Ctrl-C stops i
 demo: $(STAMP) ## a demo pipeline fed by the record simulator in the source systems' own formats from today's midnight, a simulated day a minute, own state in var/demo (Ctrl-C stops both)
 	exec $(VENV)/bin/ioc simulate --with-pipeline --wire --start today --speed 1440 $(DEMO_ARGS)
 
-promtool: ## Debian's prometheus package, for `promtool check/test rules`
-	@command -v promtool >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus; }
+promtool: ## Debian's prometheus package: `promtool check/test rules`, and the server the delivery tests start
+	@test -x /usr/bin/prometheus -a -x /usr/bin/promtool || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus; }
+
+alertmanager: ## Debian's prometheus-alertmanager (amtool check-config; the delivery tests start a real one)
+	@test -x /usr/bin/prometheus-alertmanager -a -x /usr/bin/amtool || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus-alertmanager; }
 
 chromium: ## Debian's headless Chromium, for the ops screens' browser tests (Playwright drives it)
 	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; }
@@ -40,13 +43,13 @@ lint: $(STAMP) ## ruff (imports, unused code, line length, bug patterns) and myp
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: lint promtool chromium firefox poppler ## lint and types, unit tests, then the integration suite on the real embedded broker
+test: lint promtool alertmanager chromium firefox poppler ## lint and types, unit tests, then the integration suite on the real embedded broker
 	$(VENV)/bin/pytest -q tests
 
-test-unit: $(STAMP) ## pure-function tests only
+test-unit: $(STAMP) promtool alertmanager ## pure-function tests only
 	$(VENV)/bin/pytest -q tests/unit
 
-test-integration: $(STAMP) poppler ## pipeline tests through the embedded broker
+test-integration: $(STAMP) promtool alertmanager poppler ## pipeline tests through the embedded broker
 	$(VENV)/bin/pytest -q tests/integration
 
 test-browser: $(STAMP) chromium firefox ## the ops screens in headless Chromium and Firefox against a real pipeline; saves docs/screenshots

@@ -13,6 +13,7 @@ GRAINS = ("live", "day", "month", "quarter", "year")
 LEVELS = ("province", "agency", "commune")
 SEVERITIES = ("critical", "major", "minor", "warning")
 PIPELINE_DEAD_LETTERS = "pipeline.dead_letters"
+SOURCE_LEVEL = "source"            # the unit_level of a pipeline rule's subject (a source, not a unit)
 
 OPS = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__}
 
@@ -41,6 +42,9 @@ class AlertRule:
         return OPS[self.op](float(value), float(self.threshold))
 
 
+def alert_name(rule_id: str) -> str:
+    """The `alertname` of a rule, in Prometheus and Alertmanager: commune_cut_off -> IocCommuneCutOff."""
+    return "Ioc" + "".join(part.capitalize() for part in rule_id.split("_"))
 
 
 def alert_rules_of(settings: Settings, known_kpis: set[str], problems: list[str]) -> list[AlertRule]:

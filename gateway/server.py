@@ -22,6 +22,7 @@ from contract.records import ArrivalClock, barrier_headers
 from contract.settings import Settings
 from contract.topology import GATEWAY, Topology
 from gateway.adapters import AdapterRoutes
+from gateway.auth import Auth, AuthSettings
 from gateway.journal import Journal
 from gateway.lag import LagProbe
 from gateway.metrics import GatewayMetrics
@@ -49,6 +50,7 @@ class Gateway:
         tokens: dict[str, str],
         health: Callable[[], dict[str, Any]],
         adapters: AdapterConfig | None = None,
+        auth: AuthSettings | None = None,
     ) -> None:
         self.settings, self.topology, self.index766 = settings, topology, index766
         self.publisher, self.index, self.tokens, self.health = publisher, index, tokens, health
@@ -70,7 +72,9 @@ class Gateway:
         self.published_since_checkpoint = 0
         self.sink_url = f"http://127.0.0.1:{settings.query_port}"
         self._session: aiohttp.ClientSession | None = None
-        self.app = web.Application(client_max_size=settings.max_body_bytes)
+        self.auth = Auth(auth or AuthSettings())   # the screens' log-in (open on loopback without users)
+        self.app = web.Application(client_max_size=settings.max_body_bytes,
+                                   middlewares=[self.auth.middleware])
         # the wire-format adapters' paths first: /ingest/<adapter> would otherwise read as a source
         self.adapters = AdapterRoutes(self, adapters) if adapters is not None else None
         self.app.add_routes(
@@ -83,6 +87,7 @@ class Gateway:
                 web.get("/barrier/{barrier_id}", self.barrier_state),
             ]
         )
+        self.app.add_routes(self.auth.routes("/ops/api"))
         add_screen_routes(self.app, self)  # the ops screens (gateway/web): /ops/, live events, history
         self._runner = web.AppRunner(self.app, access_log=None)
         self.lag_probe = LagProbe(settings.broker, topology)

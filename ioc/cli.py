@@ -91,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
         "format", choices=("prometheus",), help="prometheus: print them as a Prometheus rule file"
     )
     al.set_defaults(handler=_alerts)
+    pw = sub.add_parser("passwd", help="a password hash for [auth.users.<name>]: the ops screens' log-in")
+    pw.add_argument("user", help="the user name (as it will log in)")
+    pw.add_argument("--role", choices=("viewer", "operator", "admin"), default="operator")
+    pw.set_defaults(handler=_passwd)
     rp = sub.add_parser("replay", help="recompute every KPI from the DuckDB archive (pipeline stopped)")
     rp.add_argument(
         "--compare",
@@ -145,6 +149,26 @@ def _alerts(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _passwd(config: Config, args: argparse.Namespace) -> int:
+    """Asks twice on a terminal; reads one line from a pipe. Prints the TOML to add."""
+    import getpass
+
+    from gateway.auth import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {args.user}: ")
+        if getpass.getpass("again: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 10:
+        print("error: a password of at least 10 characters", file=sys.stderr)
+        return 2
+    print(f'[auth.users."{args.user}"]\nrole = "{args.role}"\npassword_hash = "{hash_password(password)}"')
+    return 0
+
+
 def _simulate(config: Config, args: argparse.Namespace) -> int:
     from ioc.simulate import main as simulate
 
@@ -171,7 +195,8 @@ def _worker(config: Config, args: argparse.Namespace) -> int:
 def _sink(config: Config, args: argparse.Namespace) -> int:
     from sinks.service import run_sink
 
-    run_sink(config.settings, config.topology, config.alert_rules)
+    run_sink(config.settings, config.topology, config.alert_rules, config.alertmanager,
+             config.backfill_after_s)
     return 0
 
 

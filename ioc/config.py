@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from alerts.alertmanager import AlertmanagerSettings, alertmanager_of
+from alerts.catchup import backfill_after_of
 from alerts.rules import AlertRule, alert_rules_of
 from connectors.adapters.configuration import AdapterConfig, load_adapters
 from connectors.registry import source_names
@@ -13,6 +15,7 @@ from contract.errors import ConfigError
 from contract.settings import Settings, load_settings
 from contract.topics import TopicNames
 from contract.topology import Flow, Topology
+from gateway.auth import AuthSettings, auth_of
 from reports.settings import ReportSettings, report_settings
 from streams.kpis.base import Family
 from streams.kpis.index766.rules import Index766, Rules, load_index766
@@ -26,6 +29,9 @@ class Config:
     alert_rules: list[AlertRule]
     topology: Topology
     adapters: AdapterConfig
+    alertmanager: AlertmanagerSettings
+    backfill_after_s: float          # the rules of a source behind with a backfill wait (alerts/catchup.py)
+    auth: AuthSettings               # who may use the ops screens (gateway/auth.py)
     reports: ReportSettings = field(default_factory=ReportSettings)
 
     def with_broker(self, address: str) -> Config:
@@ -42,10 +48,14 @@ def load_config(path: Path | str | None = None, broker: str | None = None) -> Co
     known = catalogue_kpis(index766.rules if index766 else None)
     alerts = alert_rules_of(settings, known, problems)
     adapters = load_adapters(settings, problems)
+    alertmanager = alertmanager_of(settings, problems)
+    backfill_after_s = backfill_after_of(settings, problems)
+    auth = auth_of(settings, problems)
     reports = report_settings(settings, known, problems)
     if problems:
         raise ConfigError(problems)
-    return Config(settings, index766, alerts, topology(settings, index766 is not None), adapters, reports)
+    return Config(settings, index766, alerts, topology(settings, index766 is not None), adapters,
+                  alertmanager, backfill_after_s, auth, reports)
 
 
 def topology(settings: Settings, with_index: bool = True) -> Topology:

@@ -74,7 +74,7 @@ class Supervisor:
         tokens = load_tokens(s.tokens, sources + list(ADAPTERS), s.state_dir)
         self.gateway = Gateway(
             s, self.config.topology, self.config.index766, publisher, index, tokens, self.health,
-            self.config.adapters,
+            self.config.adapters, self.config.auth,
         )
         if restored.latest_arrival is not None:
             self.gateway.clock.advance_to(restored.latest_arrival)
@@ -263,8 +263,14 @@ def _archived(message: Outgoing, archived: IdentityIndex, names: TopicNames) -> 
 
 
 def check_listen_policy(config: Config) -> None:
-    """Beyond loopback, every source needs a configured token (not a generated one)."""
+    """Beyond loopback, every source needs a configured token (not a generated one), and the
+    screens a log-in (users, or a trusted proxy's header)."""
     settings = config.settings
+    if settings.http_host not in LOOPBACK and not config.auth.enabled:
+        raise RuntimeError(
+            f"[http] host = {settings.http_host!r} is beyond loopback: configure [auth.users.<name>] "
+            "(`ioc passwd` makes a password hash) or [auth] proxy_header first"
+        )
     if settings.http_host not in LOOPBACK:
         missing = [s for s in config.topology.sources if s not in settings.tokens]
         if missing:

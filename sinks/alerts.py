@@ -1,8 +1,11 @@
 """The `alerts` table (one row per episode, with acknowledgement columns for the screens) and
 the ioc.alerts message. Raise and clear events go to DuckDB before the topic, so an alert still
-open after a restart is known and never raised twice."""
+open after a restart is known and never raised twice. `alert_deliveries` says which clears
+Alertmanager has accepted (alerts/alertmanager.py), so a restart resumes the delivery; it is a
+table of its own so the deliverer never writes a row the sink is closing."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -16,6 +19,8 @@ def create_alerts(con: duckdb.DuckDBPyConnection) -> None:
         grain VARCHAR, period VARCHAR, severity VARCHAR, threshold DOUBLE,
         raised_value DOUBLE, raised_at TIMESTAMPTZ, cleared_value DOUBLE, cleared_at TIMESTAMPTZ,
         message_vi VARCHAR, message_en VARCHAR, acknowledged_at TIMESTAMPTZ, acknowledged_by VARCHAR)""")
+    con.execute("""CREATE TABLE IF NOT EXISTS alert_deliveries (
+        alert_id VARCHAR PRIMARY KEY, resolved_delivered_at TIMESTAMPTZ)""")
 
 
 def open_alerts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -64,3 +69,45 @@ def message(event: dict[str, Any]) -> tuple[bytes, bytes]:
     """Key and value of an ioc.alerts message."""
     body = {**event, "at": event["at"].isoformat()}
     return f"{event['rule']}|{event['subject']}".encode(), orjson.dumps(body)
+
+
+# A clear older than this is not delivered any more: Alertmanager resolved it by its endsAt long ago.
+DELIVER_CLEARS_WITHIN = "INTERVAL 1 DAY"
+
+
+def pending_deliveries(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Open alerts, and recent clears Alertmanager has not accepted yet (DeliveryStore.pending)."""
+    cursor = con.cursor()
+    try:
+        result = cursor.execute(f"""SELECT a.alert_id, rule, subject, unit_level, severity, raised_at,
+                   cleared_at, message_vi, message_en, kpi, grain, period, raised_value
+            FROM alerts a LEFT JOIN alert_deliveries d USING (alert_id)
+            WHERE cleared_at IS NULL
+               OR (d.resolved_delivered_at IS NULL AND cleared_at > now() - {DELIVER_CLEARS_WITHIN})
+            ORDER BY raised_at""")
+        columns = [c[0] for c in result.description or []]
+        return [dict(zip(columns, row)) for row in result.fetchall()]
+    finally:
+        cursor.close()
+
+
+def mark_delivered(con: duckdb.DuckDBPyConnection, resolved_ids: list[str]) -> None:
+    cursor = con.cursor()
+    try:
+        cursor.executemany("INSERT OR REPLACE INTO alert_deliveries VALUES (?, now())",
+                           [[i] for i in resolved_ids])
+    finally:
+        cursor.close()
+
+
+class AlertDeliveries:
+    """The alerts table as alerts/alertmanager.py's DeliveryStore (off the sink's event loop)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    async def pending(self) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(pending_deliveries, self.con)
+
+    async def delivered(self, resolved_ids: list[str]) -> None:
+        await asyncio.to_thread(mark_delivered, self.con, resolved_ids)

@@ -60,7 +60,7 @@ class Collector:
         return None
 
     def _archive(self, batch: Batch, source: str, topic: str, r: Any) -> None:
-        received, event_time = _times(topic, r)
+        received, event_time = times(topic, r)
         record = orjson.loads(r.value) if source == counters.SOURCE else None
         if record is not None and counters.is_counter(source, record):
             batch.counters.append(counters.row(record, received, event_time))
@@ -70,7 +70,7 @@ class Collector:
              "received_at": received, "event_time": event_time, "record": r.value.decode()})
 
 
-def _times(topic: str, r: Any) -> tuple[datetime, datetime]:
+def times(topic: str, r: Any) -> tuple[datetime, datetime]:
     """Arrival and event time from the headers. Validation keeps unreadable times out; should one come
     anyway, the record is archived at the sink's clock or its arrival: raising here would re-read the
     same message forever."""

@@ -16,6 +16,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 
+from alerts.alertmanager import AlertmanagerSettings, Deliverer
+from alerts.catchup import DEFAULT_BACKFILL_AFTER_S
 from alerts.evaluator import Transition
 from alerts.rules import AlertRule
 from alerts.watch import Alerting
@@ -23,12 +25,13 @@ from contract.kafka import aiokafka_kwargs
 from contract.settings import Settings
 from contract.topology import Topology
 from sinks import offsets
+from sinks.alerts import AlertDeliveries, open_alerts
 from sinks.alerts import message as alert_message
-from sinks.alerts import open_alerts
 from sinks.alerts import store as store_alerts
 from sinks.backup import copy_store
 from sinks.barriers import BarrierTracker
-from sinks.collect import Collector
+from sinks.catchup import BackfillGate, kpi_sources
+from sinks.collect import Collector, times
 from sinks.metrics import SinkMetrics
 from sinks.query import QueryServer
 from sinks.store import Batch, open_store, write
@@ -38,7 +41,9 @@ log = logging.getLogger(__name__)
 
 
 class SinkService:
-    def __init__(self, settings: Settings, topology: Topology, alert_rules: list[AlertRule]) -> None:
+    def __init__(self, settings: Settings, topology: Topology, alert_rules: list[AlertRule],
+                 alertmanager: AlertmanagerSettings | None = None,
+                 backfill_after_s: float = DEFAULT_BACKFILL_AFTER_S) -> None:
         self.settings, self.topology = settings, topology
         self.con = open_store(settings.duckdb_path, topology.sources, settings.units.timezone.key)
         self.con.execute("SET enable_external_access = false")   # queries cannot touch files
@@ -52,10 +57,13 @@ class SinkService:
         self.epoch = self.checkpoints.epoch().number
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
-        self.alerting = Alerting(alert_rules, settings.units)
+        self.alerting = Alerting(alert_rules, settings.units, kpi_sources(topology))
+        self.backfill = BackfillGate(topology, backfill_after_s)   # holds a source's rules until it caught up
         self.alerting.restore(open_alerts(self.con))
         self.metrics = SinkMetrics(self.con, settings.units.timezone)
         self._ticked = 0.0
+        self.deliverer = (Deliverer(alertmanager, AlertDeliveries(self.con), self.written)
+                          if alertmanager is not None and alertmanager.enabled else None)
 
     async def run(self) -> None:
         server = QueryServer(self)
@@ -74,14 +82,18 @@ class SinkService:
         self.consumer.subscribe(self.collector.topics, listener=_ResumeFromStore(self))
         self.producer = AIOKafkaProducer(**aiokafka_kwargs(self.settings.broker), acks="all")
         await self.producer.start()
+        delivery = asyncio.create_task(self.deliverer.run()) if self.deliverer else None
         try:
             while not self._stop.is_set():
                 async with self.writing:   # a backup pauses the writes between two batches
                     await self._step()
                 if time.monotonic() - self._ticked >= 1.0:
                     self._ticked = time.monotonic()
-                    await self._alerts(self.alerting.tick())
+                    await self._alerts(self.alerting.tick(held=self.backfill.held()))
+                    await self.backfill.cover(self.producer)
         finally:
+            if delivery is not None:
+                delivery.cancel()
             # Bounded: when the broker died with the supervisor, the clients cannot say goodbye.
             for closing in (self.producer.stop(), self.consumer.stop(), server.stop()):
                 try:
@@ -111,6 +123,13 @@ class SinkService:
         for tp, records in data.items():
             for r in records:
                 marker = self.collector.add(batch, tp.topic, tp.partition, r)
+                source = self.collector.raw.get(tp.topic)
+                if source is None:
+                    pass
+                elif marker is not None:
+                    self.backfill.marker(source, tp.partition, marker.barrier_id)
+                else:   # in partition order, between the markers read (republished records too)
+                    self.backfill.read(source, tp.partition, *times(tp.topic, r))
                 if marker is not None:
                     arrivals.append(marker)
         if len(batch) or batch.offsets:
@@ -118,14 +137,15 @@ class SinkService:
             await asyncio.to_thread(write, self.con, batch)
             self.metrics.batch_seconds.observe(time.monotonic() - started)
             self._count(batch)
-            await self._alerts(
-                self.alerting.observe_batch(batch.kpis, [d["source"] for d in batch.dead_letters])
-            )
+            await self._alerts(self.alerting.observe_batch(
+                batch.kpis, [d["source"] for d in batch.dead_letters], self.backfill.held()))
         await self.consumer.commit()
         for marker in arrivals:
             if marker.checkpoint is not None and self.barriers.completes(marker.barrier_id, marker.arrival):
                 await asyncio.to_thread(self._checkpoint_complete, marker.checkpoint)  # before anyone hears
             self.barriers.arrived(marker.barrier_id, marker.arrival)
+            if self.barriers.is_complete(marker.barrier_id):
+                self.backfill.completed(marker.barrier_id)
 
     def _checkpoint_complete(self, checkpoint: int) -> None:
         """Every stage snapshotted the checkpoint (before forwarding its marker) and everything before
@@ -144,6 +164,8 @@ class SinkService:
             key, value = alert_message(event)
             await self.producer.send_and_wait(self.topology.names.alerts(), value, key=key)
             self.written["alerts"] += 1
+        if self.deliverer is not None:
+            self.deliverer.wake()
 
     def _count(self, batch: Batch) -> None:
         self.batches += 1
@@ -191,10 +213,12 @@ class _ResumeFromStore(ConsumerRebalanceListener):  # type: ignore[misc]
                 consumer.seek(tp, stored[(tp.topic, tp.partition)])
 
 
-def run_sink(settings: Settings, topology: Topology, alert_rules: list[AlertRule]) -> None:
+def run_sink(settings: Settings, topology: Topology, alert_rules: list[AlertRule],
+             alertmanager: AlertmanagerSettings | None = None,
+             backfill_after_s: float = DEFAULT_BACKFILL_AFTER_S) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s sink %(levelname)s %(message)s")
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
-    service = SinkService(settings, topology, alert_rules)
+    service = SinkService(settings, topology, alert_rules, alertmanager, backfill_after_s)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()

@@ -19,6 +19,7 @@ from contract.periods import check_period, previous_period
 from contract.settings import Settings
 from contract.topology import Topology
 from contract.units import AGENCY, COMMUNE
+from gateway.auth import USER_KEY
 from gateway.web import queries
 from gateway.web.hub import Hub
 from gateway.web.sink import SinkClient, SinkUnavailable
@@ -209,11 +210,14 @@ class ScreensApi:
         alert_id = request.match_info["alert_id"]
         if not _ALERT_ID.match(alert_id):
             raise ValueError("not an alert id")
+        who = request.get(USER_KEY)
         try:
             body = await request.json(loads=orjson.loads)
         except ValueError:
             body = {}
-        by = str(body.get("by", "") if isinstance(body, dict) else "").strip()
+        # logged in: the user acknowledges; open screens (loopback, no users): the name typed
+        typed = str(body.get("by", "") if isinstance(body, dict) else "").strip()
+        by = who.user if who is not None else typed
         if not by or len(by) > 80 or _DIGIT_RUN_12.search(by):
             raise ValueError("by: the operator's name, 1-80 characters")
         status, answer = await self.sink.acknowledge(alert_id, by)

@@ -192,18 +192,19 @@ def test_an_accepted_record_with_a_huge_integer_folds(source: str, changes: dict
 
 
 def test_the_sink_archives_a_raw_message_whose_headers_it_cannot_read() -> None:
-    """sinks/service.py `_collect` raised on an event time header outside a datetime (year 0 in UTC:
-    ValueError) and the sink re-read the same uncommitted message forever. Validation keeps such times out
+    """The sink (sinks/service.py `_collect` then, sinks/collect.py now) raised on an event time header
+    outside a datetime (year 0 in UTC: ValueError) and the sink re-read the same uncommitted message forever. Validation keeps such times out
     now (test below); should one come anyway (an older archive, another producer), the sink archives the
     record at its arrival time instead of dying."""
     from types import SimpleNamespace
 
     from contract.records import H_EVENT, H_ID, H_RECEIVED
-    from sinks.service import SinkService
+    from ioc.config import load_config
+    from sinks.collect import Collector
     from sinks.store import Batch
 
-    sink = SinkService.__new__(SinkService)  # `_collect` needs only the topic maps
-    sink._raw, sink._dlq, sink._details = {"ioc.raw.population": "population"}, set(), {}
+    topology = load_config().topology
+    collector, topic = Collector(topology), topology.names.raw("population")
     batch = Batch()
     cases = [
         (b"2026-11-22T03:00:00.000000Z", b"-62135622000000000"),
@@ -214,9 +215,10 @@ def test_the_sink_archives_a_raw_message_whose_headers_it_cannot_read() -> None:
     ]
     for received, event in cases:
         headers = [(H_ID, b"ab"), (H_RECEIVED, received)] + ([(H_EVENT, event)] if event is not None else [])
-        sink._collect(
-            batch, "ioc.raw.population", SimpleNamespace(headers=headers, key=b"k", value=b"{}", offset=7)
+        marker = collector.add(
+            batch, topic, 0, SimpleNamespace(headers=headers, key=b"k", value=b"{}", offset=7)
         )
+        assert marker is None
     rows = batch.raw["population"]
     assert len(rows) == len(cases)
     assert rows[0]["event_time"] == rows[0]["received_at"] == datetime(2026, 11, 22, 3, 0, tzinfo=UTC)

@@ -1,4 +1,5 @@
 // History and configuration from the gateway (relative paths: the screens may sit behind a prefix).
+import { csrfHeaders, loggedIn } from './session.js';
 
 export class ApiError extends Error {
   constructor(status, message) { super(message); this.status = status; }
@@ -7,6 +8,7 @@ export class ApiError extends Error {
 async function answer(resp) {
   let body = null;
   try { body = await resp.json(); } catch (_) { /* not JSON: reported below */ }
+  if (resp.status === 401 && loggedIn()) location.reload();   // the session ended: log in again
   if (!resp.ok) throw new ApiError(resp.status, (body && body.error) || `HTTP ${resp.status}`);
   return body;
 }
@@ -18,5 +20,5 @@ export async function getJSON(path, params) {
 
 export async function postJSON(path, body) {
   return answer(await fetch(`api/${path}`, {
-    method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)}));
+    method: 'POST', headers: {'Content-Type': 'application/json', ...csrfHeaders()}, body: JSON.stringify(body)}));
 }

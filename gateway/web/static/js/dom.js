@@ -44,6 +44,15 @@ export function icon(name, cls = '') {
              svg('use', {href: `#i-${name}`}));
 }
 
+// Give each body cell its column's heading as data-label: a phone shows a row as label: value lines.
+export function labelled(table) {
+  const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  for (const tr of table.querySelectorAll('tbody tr')) {
+    [...tr.children].forEach((td, i) => { td.dataset.label = heads[i] || ''; });
+  }
+  return table;
+}
+
 // Call fn at most once per `ms`, with the latest arguments (live updates arrive in bursts).
 export function throttle(fn, ms) {
   let timer = null;

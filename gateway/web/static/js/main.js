@@ -13,6 +13,8 @@ import communes from './screens/communes.js';
 import worklist from './screens/worklist.js';
 import alertsScreen from './screens/alerts.js';
 import health from './screens/health.js';
+import { loadSession, loggedIn, session, logOut } from './session.js';
+import { showLogin } from './login.js';
 
 const SCREENS = [overview, ranking, communes, worklist, alertsScreen, health];
 const main = document.getElementById('screen');
@@ -54,6 +56,17 @@ function renderConn() {
   el.replaceChildren(icon(state === 'live' ? 'live' : 'off'), h('span', {}, t(`conn.${state}`)));
 }
 
+function renderUser() {
+  const el = document.getElementById('user');
+  if (!loggedIn()) { el.replaceChildren(); return; }
+  const me = session();
+  el.replaceChildren(
+    h('span', {class: 'user-name', title: t('login.as', {user: me.user, role: t(`role.${me.role}`)})},
+      t('login.as', {user: me.user, role: t(`role.${me.role}`)})),
+    me.mode === 'session' ? h('button', {type: 'button', class: 'btn btn-small', id: 'logout',
+      onclick: async () => { await logOut(); location.reload(); }}, t('login.logout')) : null);
+}
+
 function renderClock() {
   const now = Date.now();
   document.getElementById('clock').replaceChildren(
@@ -89,7 +102,7 @@ function renderChrome() {
   document.title = `${t(`nav.${current ? current.id : 'overview'}`)} · ${t('app.short')} ${unitName(config.province)}`;
   document.getElementById('app-title').textContent = t('app.title');
   document.getElementById('app-province').textContent = t('app.province', {name: unitName(config.province)});
-  renderNav(); renderConn(); renderClock(); renderLang(); renderTicker();
+  renderNav(); renderConn(); renderClock(); renderLang(); renderUser(); renderTicker();
 }
 
 function rotate(seconds) {
@@ -107,6 +120,7 @@ function fail(err) {
 
 async function boot() {
   await loadI18n();
+  if (!await loadSession()) { showLogin(main); return; }
   await Promise.all([loadConfig(), loadFormats()]);
   onLang(() => { renderChrome(); if (current) current.render(); });
   on('state', renderConn);

@@ -4,6 +4,7 @@ import { fill, h, icon } from '../dom.js';
 import { t, pick } from '../i18n.js';
 import { dateTime, duration, localiseNumbers } from '../format.js';
 import { allAlerts, openAlerts, onAlerts, acknowledge, alertsLoaded } from '../alerts.js';
+import { loggedIn, may } from '../session.js';
 
 const OPERATOR_KEY = 'ioc.operator';
 const SEVERITY_ICON = {critical: 'cut', major: 'warn', warning: 'info'};
@@ -13,14 +14,14 @@ let off = null;
 let message = null;
 
 async function ack(alert, button) {
-  const by = (input.value || '').trim();
-  if (!by) {
+  const by = loggedIn() ? '' : (input.value || '').trim();   // logged in: the gateway knows who
+  if (!by && !loggedIn()) {
     message = t('alerts.need_name');
     render();
     input.focus();
     return;
   }
-  localStorage.setItem(OPERATOR_KEY, by);
+  if (by) localStorage.setItem(OPERATOR_KEY, by);
   button.disabled = true;
   try {
     await acknowledge(alert.alert_id, by);
@@ -44,8 +45,8 @@ function row(a) {
           : h('span', {}, t('alerts.cleared', {when: dateTime(a.cleared_at)})))),
     h('div', {class: 'alert-ack'}, a.acknowledged_at
       ? h('span', {class: 'acked'}, icon('ok'), t('alerts.acked', {by: a.acknowledged_by, when: dateTime(a.acknowledged_at)}))
-      : h('button', {type: 'button', class: 'btn', dataset: {action: 'ack'},
-                     onclick: (e) => ack(a, e.currentTarget)}, t('alerts.ack'))));
+      : may('operator') ? h('button', {type: 'button', class: 'btn', dataset: {action: 'ack'},
+                     onclick: (e) => ack(a, e.currentTarget)}, t('alerts.ack')) : null));
 }
 
 function render() {
@@ -58,8 +59,8 @@ function render() {
   input.placeholder = t('alerts.operator_hint');
   const head = h('div', {class: 'screen-head'}, h('h1', {}, t('alerts.title')),
     h('div', {class: 'screen-meta'}, t('alerts.summary', {open: open.length, unacked})),
-    h('label', {class: 'field'}, h('span', {}, t('alerts.operator')),
-      input),
+    loggedIn() ? null : h('label', {class: 'field'}, h('span', {}, t('alerts.operator')), input),
+    may('operator') ? null : h('div', {class: 'panel muted', id: 'viewer-only'}, icon('info'), t('alerts.viewer_only')),
     message ? h('div', {class: 'inline-problem', role: 'alert'}, icon('warn'), message) : null);
   const list = !alertsLoaded() ? h('div', {class: 'panel muted'}, t('word.loading'))
     : all.length === 0 ? h('div', {class: 'panel muted'}, icon('ok'), t('alerts.none'))

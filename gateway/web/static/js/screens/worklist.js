@@ -1,7 +1,7 @@
 // The late-dossier worklist per unit (drill-down views late_dossiers and overdue_dossiers): the
 // units with the most late or overdue dossiers, and the chosen unit's dossiers, worst first.
 // Read from DuckDB when opened and again when the live on-time or overdue KPIs move.
-import { fill, h, icon, throttle } from '../dom.js';
+import { fill, h, icon, labelled, throttle } from '../dom.js';
 import { t } from '../i18n.js';
 import { config, unitName } from '../config.js';
 import { num, date, dateTime, duration, period } from '../format.js';
@@ -53,6 +53,8 @@ function select(unit) {
   history.replaceState(null, '', `#/worklist/${unit}`);
   render();
   loadDetail();
+  // on a phone the chosen unit's dossiers are below the whole list: bring them into view
+  if (matchMedia('(max-width: 700px)').matches) el.querySelector('.detail')?.scrollIntoView();
 }
 
 function unitList() {
@@ -69,7 +71,7 @@ function unitList() {
 
 function lateTable(rows) {
   if (!rows.length) return h('p', {class: 'muted'}, t('worklist.no_late'));
-  return h('table', {class: 'table dossiers', dataset: {list: 'late'}},
+  return labelled(h('table', {class: 'table dossiers', dataset: {list: 'late'}},
     h('thead', {}, h('tr', {}, ['dossier', 'procedure', 'received', 'due', 'finished', 'late_by', 'supplements']
       .map((k) => h('th', {}, t(`worklist.col.${k}`))))),
     h('tbody', {}, rows.map((r) => h('tr', {},
@@ -77,18 +79,18 @@ function lateTable(rows) {
       h('td', {}, dateTime(r.due_at)), h('td', {}, dateTime(r.end_at)),
       h('td', {class: 'num'}, r.late_days === null ? t('worklist.no_due')
         : r.late_days > 0 ? t('worklist.days', {n: num(r.late_days, 1)}) : t('worklist.by_supplements')),
-      h('td', {class: 'num'}, r.supplement_requests ? t('worklist.supplements', {n: num(r.supplement_requests), days: num(r.supplement_days, 1)}) : '—')))));
+      h('td', {class: 'num'}, r.supplement_requests ? t('worklist.supplements', {n: num(r.supplement_requests), days: num(r.supplement_days, 1)}) : '—'))))));
 }
 
 function overdueTable(rows) {
   if (!rows.length) return h('p', {class: 'muted'}, t('worklist.no_overdue'));
   const now = Date.now();
-  return h('table', {class: 'table dossiers', dataset: {list: 'overdue'}},
+  return labelled(h('table', {class: 'table dossiers', dataset: {list: 'overdue'}},
     h('thead', {}, h('tr', {}, ['dossier', 'procedure', 'status', 'received', 'due', 'overdue_for']
       .map((k) => h('th', {}, t(`worklist.col.${k}`))))),
     h('tbody', {}, rows.map((r) => h('tr', {},
       h('td', {class: 'code'}, r.dossier), h('td', {class: 'code'}, r.procedure), h('td', {}, t(`status.${r.status}`)),
-      h('td', {}, date(r.received_at)), h('td', {}, dateTime(r.due_at)), h('td', {class: 'num'}, duration(now - r.due_at))))));
+      h('td', {}, date(r.received_at)), h('td', {}, dateTime(r.due_at)), h('td', {class: 'num'}, duration(now - r.due_at)))))));
 }
 
 function render() {
