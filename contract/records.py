@@ -21,6 +21,9 @@ H_SRC = "ioc-src"                # control and partials: the sending partition
 H_READY = "ioc-ready"            # partials: the sending partition finished rebuilding its state
 
 Headers = list[tuple[str, bytes]]
+# The key of every barrier marker: Apache Kafka refuses a record without a key on a compacted topic
+# (the KPI and drill-down topics), and one key per partition lets compaction keep only the latest.
+MARKER_KEY = b"__barrier__"
 
 
 def now_utc() -> datetime:

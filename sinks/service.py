@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from alerts.evaluator import Transition
 from alerts.rules import AlertRule
 from alerts.watch import Alerting
-from contract.kafka import aiokafka_kwargs
+from contract.kafka import aiokafka_kwargs, producer_guarantees
 from contract.records import H_BARRIER, H_EVENT, H_ID, H_RECEIVED, H_SRC, header
 from contract.settings import Settings
 from contract.topology import Topology
@@ -73,7 +73,8 @@ class SinkService:
             max_partition_fetch_bytes=16 << 20,
         )
         await self.consumer.start()
-        self.producer = AIOKafkaProducer(**aiokafka_kwargs(self.settings.broker), acks="all")
+        self.producer = AIOKafkaProducer(**aiokafka_kwargs(self.settings.broker),
+                                         **producer_guarantees(self.settings.broker))
         await self.producer.start()
         try:
             while not self._stop.is_set():

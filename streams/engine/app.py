@@ -1,6 +1,7 @@
 """Build the Faust app of the KPI workers: one fold agent and one combine agent per source."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from typing import Any
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
-from contract.kafka import aiokafka_kwargs, bootstrap
+from contract.kafka import aiokafka_kwargs, bootstrap, producer_guarantees
 from contract.settings import Settings
 from contract.topology import Topology
 from streams.engine.combine_stage import CombineStage
@@ -41,6 +42,29 @@ def _patch_fetch_wait(ms: int) -> None:
     cls._create_worker_consumer = create  # type: ignore[method-assign]
 
 
+def _patch_producer(extra: dict[str, Any]) -> None:
+    """Faust makes its producer idempotent only inside transactions (exactly-once mode, which the
+    stages do not need: their state is a fold of the log); add acks=all and idempotence to the
+    producer it creates (contract.kafka.producer_guarantees: not on the embedded broker)."""
+    cls = faust_aiokafka.Producer
+    original = getattr(cls, "_ioc_original_extra", cls._settings_extra)
+
+    def settings_extra(self: Any) -> Any:
+        return {**extra, **original(self)}
+
+    cls._ioc_original_extra = original  # type: ignore[attr-defined]
+    cls._settings_extra = settings_extra  # type: ignore[method-assign]
+
+
+def _fatal_if_failed(delivery: asyncio.Future[Any]) -> None:
+    """Faust's send returns before the broker answers, and a failed delivery would only be logged
+    as "Future exception was never retrieved" while the stage goes on without that output. Exit
+    instead: the supervisor restarts the worker, whose rebuild sends every output again."""
+    if not delivery.cancelled() and delivery.exception() is not None:
+        log.error("a KPI worker's send failed: %r; exiting for a clean restart", delivery.exception())
+        os._exit(70)
+
+
 def _credentials(settings: Settings) -> Any:
     kw = aiokafka_kwargs(settings.broker)
     if settings.broker.sasl_mechanism:
@@ -53,6 +77,7 @@ def _credentials(settings: Settings) -> Any:
 
 def create_app(settings: Settings, topology: Topology, index766: Index766 | None) -> faust.App:
     _patch_fetch_wait(settings.fetch_max_wait_ms)
+    _patch_producer(producer_guarantees(settings.broker))
     servers = ";".join(bootstrap(settings.broker).split(","))
     app = faust.App(
         topology.names.kpi_group, broker=f"kafka://{servers}", broker_credentials=_credentials(settings),
@@ -71,7 +96,8 @@ def _wire(app: faust.App, settings: Settings, topology: Topology, index766: Inde
 
     async def send(topic: str, key: bytes | None, value: bytes | None, partition: int | None,
                    headers: list[tuple[str, bytes]]) -> None:
-        await app.producer.send(topic, key, value, partition, None, headers)
+        delivery = await app.producer.send(topic, key, value, partition, None, headers)
+        delivery.add_done_callback(_fatal_if_failed)  # type: ignore[attr-defined]
 
     def assigned_of(topic: str) -> Callable[[], set[int]]:
         return lambda: {tp.partition for tp in app.consumer.assignment() if tp.topic == topic}

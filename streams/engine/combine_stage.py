@@ -8,6 +8,7 @@ import orjson
 from contract.records import (
     H_READY,
     H_SRC,
+    MARKER_KEY,
     barrier_headers,
     header,
     iso,
@@ -25,8 +26,6 @@ from streams.engine.stage import PartitionedStage, Slot, completed_barriers
 from streams.kpis.base import AggKey, SourceKpis
 from streams.kpis.combine import Combiner
 from streams.kpis.emit import kpi_updates
-
-BARRIER_KEY = b"__barrier__"
 
 
 class CombineState:
@@ -79,5 +78,5 @@ class CombineStage(PartitionedStage[CombineState]):
     async def _forward_barriers(self, partition: int, slot: Slot[CombineState]) -> None:
         for barrier_id in completed_barriers(slot.state.pending, slot.barriers, self.partitions):
             for topic, k, sender in self.topology.combine_targets(self.kpis.domain, partition):
-                await self.send(topic, BARRIER_KEY, b"", k, barrier_headers(barrier_id, sender))
+                await self.send(topic, MARKER_KEY, b"", k, barrier_headers(barrier_id, sender))
         slot.barriers.clear()

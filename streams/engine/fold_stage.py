@@ -13,6 +13,7 @@ from contract.records import (
     H_READY,
     H_RECEIVED,
     H_SRC,
+    MARKER_KEY,
     DeadLetter,
     barrier_headers,
     header,
@@ -146,5 +147,5 @@ class FoldStage(PartitionedStage[FoldState]):
         targets = self.topology.fold_targets(self.kpis.source, partition)
         for barrier_id, _ in slot.barriers:
             for topic, q, sender in targets:
-                await self.send(topic, None, b"", q, barrier_headers(barrier_id, sender))
+                await self.send(topic, MARKER_KEY, b"", q, barrier_headers(barrier_id, sender))
         slot.barriers.clear()

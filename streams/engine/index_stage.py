@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from contract.records import (
+    MARKER_KEY,
     KpiUpdate,
     barrier_headers,
     iso,
@@ -19,7 +20,6 @@ from contract.records import (
 )
 from contract.topology import Topology
 from contract.units import UnitRegistry
-from streams.engine.combine_stage import BARRIER_KEY
 from streams.engine.fold_stage import Send
 from streams.engine.messages import Msg
 from streams.engine.reader import PartitionReader
@@ -62,5 +62,5 @@ class IndexStage(PartitionedStage[IndexState]):
                 await self.send(self.out, retracted_key.encode(), None, target, [])
         for barrier_id in completed_barriers(slot.state.pending, slot.barriers, self.partitions):
             for topic, k, sender in self.topology.index_targets(partition):
-                await self.send(topic, BARRIER_KEY, b"", k, barrier_headers(barrier_id, sender))
+                await self.send(topic, MARKER_KEY, b"", k, barrier_headers(barrier_id, sender))
         slot.barriers.clear()
