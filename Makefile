@@ -64,7 +64,7 @@ clean: ## remove the venv and local state
 .PHONY: kafka kafka-stop
 
 kafka: $(STAMP) ## a real Apache Kafka cluster (3 KRaft nodes on loopback, jars from Maven Central) in var/kafka-cluster; keeps running (KAFKA_ARGS=--sasl adds SCRAM users and ACLs)
-	$(VENV)/bin/python -m tests.kafka.cluster start --dir var/kafka-cluster $(KAFKA_ARGS)
+	$(VENV)/bin/python -m tests.kafka.cli start --dir var/kafka-cluster $(KAFKA_ARGS)
 
 kafka-stop: $(STAMP) ## stop the cluster of `make kafka`; its topics stay in var/kafka-cluster for the next start
-	$(VENV)/bin/python -m tests.kafka.cluster stop --dir var/kafka-cluster
+	$(VENV)/bin/python -m tests.kafka.cli stop --dir var/kafka-cluster

@@ -29,6 +29,7 @@ from streams.kpis.base import AggKey, Fold, SourceKpis, fold_record, live_vector
 from streams.kpis.horizon import TooLate
 
 H_ORDER = "ioc-order"
+PARTIALS_PER_MESSAGE = 2000   # ~250 KB of partial sums per message
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Send = Callable[[str, bytes | None, bytes | None, int | None, list[tuple[str, bytes]]], Awaitable[None]]
 
@@ -141,7 +142,10 @@ class FoldStage(PartitionedStage[FoldState]):
         order = f"{watermark}:{time.time_ns() // 1000}".encode()
         headers = [(H_SRC, str(partition).encode()), (H_ORDER, order)]
         for q, batch in by_target.items():
-            await self.send(self.out, None, orjson.dumps(batch), q, headers)
+            # In slices: after a rebuild a partition sends every partial sum it holds, far more than
+            # one message may carry (Apache Kafka refuses messages over max.message.bytes).
+            for i in range(0, len(batch), PARTIALS_PER_MESSAGE):
+                await self.send(self.out, None, orjson.dumps(batch[i:i + PARTIALS_PER_MESSAGE]), q, headers)
 
     async def _forward_barriers(self, partition: int, slot: Slot[FoldState]) -> None:
         targets = self.topology.fold_targets(self.kpis.source, partition)

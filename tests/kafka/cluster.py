@@ -2,258 +2,66 @@
 
 Every node is a KRaft broker and controller at once (the quorum is all the nodes), with a
 PLAINTEXT listener on 127.0.0.1 and, with `sasl=True`, a SASL_PLAINTEXT listener where
-SCRAM-SHA-512 users are held to their ACLs.
+SCRAM-SHA-512 users are held to their ACLs (tests/kafka/security.py).
 
     with KafkaCluster(tmp_path / "kafka") as kafka:
         producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, ...)
 
-    python -m tests.kafka.cluster start|stop|status [--dir DIR]      # default DIR var/kafka-cluster
-
-The jars come from Maven Central through deploy/kafka/pom.xml, once, into
-var/kafka/<version>/libs ($IOC_KAFKA_CACHE/<version>/libs when set); the broker settings from
-deploy/kafka/server.properties (and sasl.properties). Node ids run 1..nodes; `kill(i)`,
-`start_node(i)` and friends take a node id.
-
-Environment: IOC_KAFKA_CACHE (jar cache root), IOC_KAFKA_VERSION (another Kafka than the POM's,
-e.g. to try an upgrade), IOC_KAFKA_JVM_OPTS (extra JVM flags, last on the command line), JAVA_HOME.
+The jars come from Maven Central (tests/kafka/jars.py); each node's server.properties is rendered
+from the deployment's templates (tests/kafka/properties.py) plus TEST_SETTINGS; node.py runs the
+JVMs; `python -m tests.kafka.cli start|stop|status` (`make kafka`) drives a cluster from a shell.
+Node ids run 1..nodes; `kill(i)`, `start_node(i)` and friends take a node id.
 """
 from __future__ import annotations
 
-import argparse
 import base64
-import fcntl
 import json
-import os
-import re
 import secrets
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 import uuid
-import xml.etree.ElementTree as ET
-import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from string import Template
-from typing import Any, TypeVar
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy" / "kafka"
-POM = DEPLOY / "pom.xml"
+from tests.kafka import properties
+from tests.kafka.jars import (
+    ROOT,
+    ClusterError,
+    ensure_jars,
+    jar_version,
+    java,
+    logged_version,
+    pinned_version,
+)
+from tests.kafka.node import Node, free_ports, listening, port_free
+from tests.kafka.security import ADMIN_USER, SCRAM, ScramAcls
+
 DEFAULT_DIR = ROOT / "var" / "kafka-cluster"
-ADMIN_USER = "admin"
-SCRAM = "SCRAM-SHA-512"
 
-# Kafka's own launcher flags (kafka-run-class.sh) minus the GC log; ExitOnOutOfMemoryError so a
-# starved test node dies loudly instead of limping. TieredStopAtLevel=1 (C1 only): three JVMs
-# starting on 2 cores are ready in ~10 s instead of ~20 s; steady throughput is lower, which tests
-# do not need. $IOC_KAFKA_JVM_OPTS comes last, so "-XX:TieredStopAtLevel=4" brings C2 back.
-JVM_FLAGS = ["-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
-             "-XX:+ExplicitGCInvokesConcurrent", "-XX:+ExitOnOutOfMemoryError",
-             "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true"]
-
-T = TypeVar("T")
-
-
-class ClusterError(RuntimeError):
-    """The cluster (or one node) did not do what was asked; the message carries the log tail."""
-
-
-# ---------------------------------------------------------------------------------------- jars
-
-def pinned_version() -> str:
-    """The Kafka version of deploy/kafka/pom.xml, or $IOC_KAFKA_VERSION to try another one."""
-    if os.environ.get("IOC_KAFKA_VERSION"):
-        return os.environ["IOC_KAFKA_VERSION"]
-    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
-    node = ET.parse(POM).getroot().find("m:properties/m:kafka.version", ns)
-    version = (node.text or "").strip() if node is not None else ""
-    if not version:
-        raise ClusterError(f"{POM} has no <kafka.version> property")
-    return version
+# Where a loopback test cluster differs from the deployment (deploy/kafka/server.properties), and why.
+TEST_SETTINGS = {
+    # Tests join groups many times; the deployment's 3 s wait for more members would slow each join.
+    "group.initial.rebalance.delay.ms": "0",
+    # The log cleaner and retention act within seconds when a topic asks for it (segment.ms,
+    # retention.ms, min.cleanable.dirty.ratio), instead of the defaults' minutes.
+    "log.initial.task.delay.ms": "1000",
+    "log.retention.check.interval.ms": "1000",
+    "log.segment.delete.delay.ms": "1000",
+    "log.cleaner.backoff.ms": "1000",
+    # The default 128 MiB dedupe buffer is taken from the heap; 16 MiB holds ~500k keys per pass.
+    "log.cleaner.dedupe.buffer.size": "16777216",
+    # Fewer threads than the defaults (sized for a server): three nodes share 2 cores here.
+    "num.network.threads": "2",
+    "num.io.threads": "4",
+    "background.threads": "4",
+    "num.recovery.threads.per.data.dir": "1",
+    "num.replica.fetchers": "1",
+}
 
 
-def cache_root() -> Path:
-    return Path(os.environ.get("IOC_KAFKA_CACHE") or ROOT / "var" / "kafka")
-
-
-def ensure_jars(version: str | None = None) -> Path:
-    """The folder of the broker's jars, fetched through Maven the first time only (a stamp file
-    says the copy finished; a lock keeps two test processes from fetching at once)."""
-    version = version or pinned_version()
-    libs = cache_root() / version / "libs"
-    stamp = libs / ".complete"
-    if stamp.exists():
-        return libs
-    libs.mkdir(parents=True, exist_ok=True)
-    with open(libs.parent / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not stamp.exists():
-            _maven_copy(version, libs)
-            stamp.write_text("\n".join(sorted(p.name for p in libs.glob("*.jar"))) + "\n")
-    return libs
-
-
-def _maven_copy(version: str, libs: Path) -> None:
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise ClusterError("Maven (mvn) is not installed: apt-get install maven")
-    cmd = [mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-           f"-DoutputDirectory={libs}", f"-Dkafka.version={version}"]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0 or not list(libs.glob("kafka_2.13-*.jar")):
-        raise ClusterError(f"{' '.join(cmd)} failed ({done.returncode}):\n"
-                           f"{done.stdout[-3000:]}{done.stderr[-3000:]}")
-
-
-def jar_version(libs: Path) -> str:
-    """The version kafka-clients says it is (what the broker logs as "Kafka version")."""
-    jar = next(libs.glob("kafka-clients-*.jar"))
-    with zipfile.ZipFile(jar) as z:
-        text = z.read("kafka/kafka-version.properties").decode()
-    return re.search(r"^version=(\S+)", text, re.M).group(1)  # type: ignore[union-attr]
-
-
-def logged_version(server_log: Path) -> str | None:
-    """The last "Kafka version: X" a broker logged at start (the file rolls over at 20 MB)."""
-    try:
-        found = re.findall(rb"Kafka version: (\S+)", server_log.read_bytes())
-    except OSError:
-        return None
-    return found[-1].decode() if found else None
-
-
-def java() -> str:
-    home = os.environ.get("JAVA_HOME")
-    exe = str(Path(home) / "bin" / "java") if home else shutil.which("java")
-    if not exe:
-        raise ClusterError("no java on PATH (Kafka 4 brokers need Java 17 or newer)")
-    return exe
-
-
-# --------------------------------------------------------------------------------------- nodes
-
-def free_ports(n: int) -> list[int]:
-    """n distinct free loopback ports (all sockets held open until every port is chosen)."""
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-def listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def tail(path: Path, lines: int = 40) -> str:
-    if not path.exists():
-        return f"({path} does not exist)"
-    with open(path, "rb") as f:
-        f.seek(0, os.SEEK_END)
-        f.seek(max(0, f.tell() - 64 * 1024))
-        text = f.read().decode(errors="replace")
-    return "\n".join(text.splitlines()[-lines:])
-
-
-@dataclass
-class Node:
-    id: int
-    dir: Path
-    port: int
-    controller_port: int
-    sasl_port: int | None = None
-    pid: int | None = None
-    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def config(self) -> Path:
-        return self.dir / "server.properties"
-
-    @property
-    def server_log(self) -> Path:
-        return self.dir / "logs" / "server.log"
-
-    @property
-    def console_log(self) -> Path:
-        return self.dir / "console.log"
-
-    def alive(self) -> bool:
-        """Running, and (for a node started by another process) still that JVM, not a reused pid."""
-        if self.proc is not None:
-            return self.proc.poll() is None
-        if self.pid is None:
-            return False
-        try:
-            cmdline = Path(f"/proc/{self.pid}/cmdline").read_bytes()
-        except OSError:
-            return False
-        return str(self.config).encode() in cmdline
-
-    def rss(self) -> int | None:
-        """Resident set size in bytes, None when not running."""
-        if not self.alive():
-            return None
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        return None
-
-    def signal(self, sig: int) -> None:
-        """To the node's own process group: the JVM and anything it forked."""
-        if self.pid is not None and self.alive():
-            try:
-                os.killpg(self.pid, sig)
-            except ProcessLookupError:
-                pass
-
-    def wait_exit(self, timeout: float) -> bool:
-        """True once gone; the node then counts as stopped on purpose (no pid)."""
-        deadline = time.monotonic() + timeout
-        while self.alive():
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.1)
-        self.pid, self.proc = None, None
-        return True
-
-    def crashed(self) -> bool:
-        """Started by this process and gone without being asked to."""
-        return self.proc is not None and self.proc.poll() is not None
-
-    def log_tail(self, lines: int = 40) -> str:
-        return (f"--- node {self.id} {self.server_log} ---\n{tail(self.server_log, lines)}\n"
-                f"--- node {self.id} {self.console_log} ---\n{tail(self.console_log, 10)}")
-
-    def state(self) -> dict[str, Any]:
-        return {"id": self.id, "port": self.port, "controller_port": self.controller_port,
-                "sasl_port": self.sasl_port, "pid": self.pid}
-
-
-# ------------------------------------------------------------------------------------- cluster
-
-class KafkaCluster:
+class KafkaCluster(ScramAcls):
     """A KRaft cluster of `nodes` combined broker+controller JVMs under `workdir`.
 
     A workdir that already holds a cluster (cluster.json) is reused: same cluster id, data and,
@@ -326,7 +134,7 @@ class KafkaCluster:
         try:
             for node in self.nodes:
                 if not node.alive():
-                    self._spawn(node, libs)
+                    node.spawn(libs, self.heap, self.tied_to_parent)
             self._save_state()
             self.wait_ready()
         except BaseException:
@@ -368,7 +176,7 @@ class KafkaCluster:
         self._close_admin()
         node = self.node(node_id)
         if not node.alive():
-            self._spawn(node, ensure_jars(self.kafka_version))
+            node.spawn(ensure_jars(self.kafka_version), self.heap, self.tied_to_parent)
             self._save_state()
         self._poll(lambda: node_id in self._brokers(), timeout or self.start_timeout,
                    f"node {node_id} did not rejoin as a broker")
@@ -440,64 +248,6 @@ class KafkaCluster:
                 "configs": config or {}}
         self._admin_call(lambda admin: admin.create_topics({name: spec}, wait_for_metadata=True))
 
-    def create_scram_user(self, user: str, password: str, mechanism: str = SCRAM) -> None:
-        from kafka.admin import UserScramCredentialUpsertion
-        result = self._admin_call(lambda admin: admin.alter_user_scram_credentials(
-            [UserScramCredentialUpsertion(user, mechanism, password)]))
-        if result.get(user):
-            raise ClusterError(f"SCRAM user {user}: {result[user]}")
-
-    def grant_prefix(self, user: str, prefix: str, *,
-                     topic_ops: tuple[str, ...] = ("READ", "WRITE", "DESCRIBE", "DESCRIBE_CONFIGS", "CREATE"),
-                     group_ops: tuple[str, ...] = ("READ", "DESCRIBE"),
-                     transactional_ops: tuple[str, ...] = ("WRITE", "DESCRIBE")) -> int:
-        """Allow `user` these operations on every topic, group and transactional id whose name
-        starts with `prefix` (PREFIXED patterns), and nothing else. Returns the ACLs created."""
-        from kafka.admin import (
-            ACL,
-            ACLOperation,
-            ACLPermissionType,
-            ACLResourcePatternType,
-            ResourcePattern,
-            ResourceType,
-        )
-        wanted = [(ResourceType.TOPIC, topic_ops), (ResourceType.GROUP, group_ops),
-                  (ResourceType.TRANSACTIONAL_ID, transactional_ops)]
-        acls = [ACL(f"User:{user}", "*", ACLOperation[op], ACLPermissionType.ALLOW,
-                    ResourcePattern(rtype, prefix, ACLResourcePatternType.PREFIXED))
-                for rtype, ops in wanted for op in ops]
-        result = self._admin_call(lambda admin: admin.create_acls(acls))
-        if result.get("failed"):
-            raise ClusterError(f"ACLs for {user} on {prefix}*: {result['failed']}")
-        return len(result.get("succeeded", acls))
-
-    def _admin_call(self, call: Callable[[Any], T], tries: int = 3) -> T:
-        """`call(admin)`, again with a fresh client when the one kept named a node that has since
-        restarted (kafka-python keeps the controller id it found at bootstrap)."""
-        from kafka.errors import (
-            KafkaConnectionError,
-            KafkaTimeoutError,
-            NodeNotReadyError,
-            NotControllerError,
-            UnknownBrokerIdError,
-        )
-        transient = (KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, NotControllerError,
-                     UnknownBrokerIdError)
-        for attempt in range(tries):
-            try:
-                return call(self.admin())
-            except transient:
-                if attempt == tries - 1:
-                    raise
-                self._close_admin()
-                time.sleep(0.5)
-        raise AssertionError("unreachable")
-
-    def client_config(self, user: str, password: str) -> dict[str, Any]:
-        """The SASL keyword arguments shared by aiokafka and kafka-python clients."""
-        return {"bootstrap_servers": self.sasl_bootstrap, "security_protocol": "SASL_PLAINTEXT",
-                "sasl_mechanism": SCRAM, "sasl_plain_username": user, "sasl_plain_password": password}
-
     # -- internals -------------------------------------------------------------------------
     def _poll(self, ready: Callable[[], bool], timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
@@ -534,6 +284,7 @@ class KafkaCluster:
                 pass
             self._admin = None
 
+
     def _assign_ports(self) -> None:
         ports = iter(free_ports(len(self.nodes) * (3 if self.sasl else 2)))
         for node in self.nodes:
@@ -544,31 +295,12 @@ class KafkaCluster:
         return all(port_free(p) for p in (node.port, node.controller_port, node.sasl_port) if p)
 
     def _write_configs(self) -> None:
-        voters = ",".join(f"{n.id}@127.0.0.1:{n.controller_port}" for n in self.nodes)
-        base = Template((DEPLOY / "server.properties").read_text())
-        extra = Template((DEPLOY / "sasl.properties").read_text()) if self.sasl else None
+        voters = properties.voters(self.nodes)
+        extra = {**TEST_SETTINGS, **self.properties}
         for node in self.nodes:
             (node.dir / "logs").mkdir(parents=True, exist_ok=True)
-            fields = self._fields(node, voters)
-            text = base.substitute(fields)
-            if extra is not None:
-                text += "\n" + extra.substitute(fields)
-            text += "".join(f"{k}={v}\n" for k, v in self.properties.items())
-            node.config.write_text(text)
-
-    def _fields(self, node: Node, voters: str) -> dict[str, str]:
-        listeners = [f"PLAINTEXT://127.0.0.1:{node.port}", f"CONTROLLER://127.0.0.1:{node.controller_port}"]
-        advertised = [listeners[0]]
-        protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
-        if self.sasl:
-            listeners.append(f"SASL_PLAINTEXT://127.0.0.1:{node.sasl_port}")
-            advertised.append(listeners[-1])
-            protocols += ",SASL_PLAINTEXT:SASL_PLAINTEXT"
-        replication = min(3, len(self.nodes))
-        return {"node_id": str(node.id), "voters": voters, "listeners": ",".join(listeners),
-                "advertised": ",".join(advertised), "protocol_map": protocols,
-                "log_dir": str(node.dir / "data"), "replication": str(replication),
-                "min_isr": str(2 if replication >= 3 else 1), "admin_user": ADMIN_USER}
+            node.config.write_text(properties.render(node, voters, sasl=self.sasl,
+                                                     replication=min(3, len(self.nodes)), extra=extra))
 
     def _format(self, libs: Path) -> None:
         """kafka-storage format on every node at once (a JVM each, in parallel); a node formatted
@@ -584,17 +316,6 @@ class KafkaCluster:
             if proc.returncode != 0:
                 raise ClusterError(f"storage format of node {node.id} failed:\n{out.decode()[-3000:]}")
 
-    def _spawn(self, node: Node, libs: Path) -> None:
-        cmd = [java(), f"-Xms{self.heap}", f"-Xmx{self.heap}", *JVM_FLAGS,
-               *os.environ.get("IOC_KAFKA_JVM_OPTS", "").split(),
-               f"-Dkafka.logs.dir={node.dir / 'logs'}",
-               f"-Dlog4j2.configurationFile={DEPLOY / 'log4j2.properties'}",
-               "-cp", f"{libs}/*", "kafka.Kafka", str(node.config)]
-        with open(node.console_log, "ab") as out:
-            node.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         cwd=node.dir, start_new_session=True,
-                                         preexec_fn=_die_with_parent if self.tied_to_parent else None)
-        node.pid = node.proc.pid
 
     def _save_state(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -612,81 +333,3 @@ class KafkaCluster:
         self.admin_password, self.kafka_version = state["admin_password"], state["kafka_version"]
         self.nodes = [Node(dir=self.workdir / f"node-{n['id']}", **n) for n in state["nodes"]]
 
-
-def _die_with_parent() -> None:
-    """In the child before exec: PR_SET_PDEATHSIG, SIGKILL when the starting thread's process ends."""
-    import ctypes
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
-
-
-# ----------------------------------------------------------------------------------------- CLI
-
-def _mib(n: int | None) -> str:
-    return "-" if n is None else f"{n / 2**20:.0f} MiB"
-
-
-def _status_lines(cluster: KafkaCluster) -> Iterator[str]:
-    for node in cluster.nodes:
-        state = f"pid {node.pid}, RSS {_mib(node.rss())}" if node.alive() else "stopped"
-        sasl = f", sasl {node.sasl_port}" if node.sasl_port else ""
-        yield f"node {node.id}: {state}; port {node.port}, controller {node.controller_port}{sasl}"
-
-
-def cmd_start(cluster: KafkaCluster) -> int:
-    began = time.monotonic()
-    cluster.start()
-    print(f"Apache Kafka {cluster.version}: {len(cluster.nodes)} nodes ready in "
-          f"{time.monotonic() - began:.1f} s ({cluster.workdir})")
-    print(*_status_lines(cluster), sep="\n")
-    print(f"bootstrap {cluster.bootstrap}")
-    if cluster.sasl:
-        print(f"sasl bootstrap {cluster.sasl_bootstrap} (SCRAM-SHA-512; superuser "
-              f"'{ADMIN_USER}', password in {cluster.state_file})")
-    return 0
-
-
-def cmd_stop(cluster: KafkaCluster) -> int:
-    began = time.monotonic()
-    cluster.stop()
-    print(f"stopped in {time.monotonic() - began:.1f} s")
-    return 0
-
-
-def cmd_status(cluster: KafkaCluster) -> int:
-    print(*_status_lines(cluster), sep="\n")
-    if not any(n.alive() for n in cluster.nodes):
-        return 1
-    try:
-        info = cluster.describe()
-        info["under_replicated"] = cluster.under_replicated()
-    except Exception as e:
-        print(f"no answer from {cluster.bootstrap}: {e!r}")
-        return 1
-    finally:
-        cluster._close_admin()
-    print(f"Apache Kafka {cluster.version}, bootstrap {cluster.bootstrap}")
-    print(" ".join(f"{k}={v}" for k, v in info.items()))
-    return 0 if info["brokers"] == [n.id for n in cluster.nodes] else 1
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.kafka.cluster", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["start", "stop", "status"])
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR,
-                        help=f"cluster folder (default {DEFAULT_DIR})")
-    parser.add_argument("--nodes", type=int, default=3, help="nodes of a new cluster (default 3)")
-    parser.add_argument("--sasl", action="store_true", help="a new cluster gets a SCRAM/ACL listener too")
-    args = parser.parse_args(argv)
-    if args.command != "start" and not (args.dir / "cluster.json").exists():
-        print(f"no cluster in {args.dir}")
-        return 1 if args.command == "status" else 0
-    cluster = KafkaCluster(args.dir, args.nodes, sasl=args.sasl)
-    try:
-        return {"start": cmd_start, "stop": cmd_stop, "status": cmd_status}[args.command](cluster)
-    except ClusterError as e:
-        print(e, file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

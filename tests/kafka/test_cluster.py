@@ -2,8 +2,8 @@
 3, producers of both client libraries the project uses, a SIGKILLed broker, a rolling restart,
 compaction, retention, SCRAM users held to a name prefix by ACLs, and the CLI behind `make kafka`.
 
-One cluster (with its SASL listener) serves the whole module; a test that stops a node brings it
-back and waits until every partition is in sync again before it returns."""
+The session's cluster (tests/kafka/conftest.py, with its SASL listener) serves them; a test that stops
+a node brings it back and waits until every partition is in sync again before it returns."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +12,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +28,10 @@ from kafka.errors import GroupAuthorizationFailedError as KpGroupDenied
 from kafka.errors import KafkaTimeoutError as KpTimeout
 from kafka.errors import TopicAuthorizationFailedError as KpTopicDenied
 
-from tests.kafka.cluster import ROOT, KafkaCluster, pinned_version
+from tests.kafka.cluster import KafkaCluster
+from tests.kafka.jars import ROOT, pinned_version
 
-pytestmark = [pytest.mark.kafka, pytest.mark.timeout(300)]
-
-
-@pytest.fixture(scope="module")
-def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaCluster]:
-    with KafkaCluster(tmp_path_factory.mktemp("kafka"), sasl=True, tied_to_parent=True) as cluster:
-        yield cluster
-        print("\nRSS MiB after the module:", {i: r // 2**20 for i, r in cluster.rss().items() if r})
+pytestmark = [pytest.mark.kafka, pytest.mark.kafka_full, pytest.mark.timeout(300)]
 
 
 # ------------------------------------------------------------------------------------- helpers
@@ -346,7 +339,7 @@ def kp_group_poll(sasl: str, topic: str, group: str, user: dict[str, Any]) -> No
 
 def test_cli_start_status_stop(tmp_path: Path) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "tests.kafka.cluster", *args, "--dir", str(tmp_path)],
+        return subprocess.run([sys.executable, "-m", "tests.kafka.cli", *args, "--dir", str(tmp_path)],
                               cwd=ROOT, capture_output=True, text=True, timeout=180)
     started = cli("start", "--nodes", "1")
     try:
