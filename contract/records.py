@@ -21,9 +21,6 @@ H_SRC = "ioc-src"                # control and partials: the sending partition
 H_READY = "ioc-ready"            # partials: the sending partition finished rebuilding its state
 
 Headers = list[tuple[str, bytes]]
-# The key of every barrier marker: Apache Kafka refuses a record without a key on a compacted topic
-# (the KPI and drill-down topics), and one key per partition lets compaction keep only the latest.
-MARKER_KEY = b"__barrier__"
 
 
 def now_utc() -> datetime:
@@ -48,6 +45,13 @@ def header(headers: Any, name: str) -> bytes | None:
 def fold_sender(partition: int) -> int:
     """The sender id of a fold partition's markers on a dead-letter topic (the gateway's is 0)."""
     return 1 + partition
+
+
+def marker_key(src: int) -> bytes:
+    """The key of a barrier marker from sender `src`. Apache Kafka refuses a record without a key on
+    a compacted topic (the KPI and drill-down topics); one key per sender lets compaction drop a
+    sender's marker only once a later marker of the same sender follows it."""
+    return b"__barrier__%d" % src
 
 
 def barrier_headers(barrier_id: str, src: int) -> Headers:

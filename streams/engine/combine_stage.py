@@ -8,11 +8,11 @@ import orjson
 from contract.records import (
     H_READY,
     H_SRC,
-    MARKER_KEY,
     barrier_headers,
     header,
     iso,
     kpi_key,
+    marker_key,
     now_utc,
     stable_partition,
     unit_period,
@@ -78,5 +78,5 @@ class CombineStage(PartitionedStage[CombineState]):
     async def _forward_barriers(self, partition: int, slot: Slot[CombineState]) -> None:
         for barrier_id in completed_barriers(slot.state.pending, slot.barriers, self.partitions):
             for topic, k, sender in self.topology.combine_targets(self.kpis.domain, partition):
-                await self.send(topic, MARKER_KEY, b"", k, barrier_headers(barrier_id, sender))
+                await self.send(topic, marker_key(sender), b"", k, barrier_headers(barrier_id, sender))
         slot.barriers.clear()

@@ -13,10 +13,10 @@ from contract.records import (
     H_READY,
     H_RECEIVED,
     H_SRC,
-    MARKER_KEY,
     DeadLetter,
     barrier_headers,
     header,
+    marker_key,
     now_utc,
     stable_partition,
 )
@@ -151,5 +151,5 @@ class FoldStage(PartitionedStage[FoldState]):
         targets = self.topology.fold_targets(self.kpis.source, partition)
         for barrier_id, _ in slot.barriers:
             for topic, q, sender in targets:
-                await self.send(topic, MARKER_KEY, b"", q, barrier_headers(barrier_id, sender))
+                await self.send(topic, marker_key(sender), b"", q, barrier_headers(barrier_id, sender))
         slot.barriers.clear()

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from contract.records import (
-    MARKER_KEY,
     KpiUpdate,
     barrier_headers,
     iso,
+    marker_key,
     now_utc,
     split_kpi_key,
     stable_partition,
@@ -62,5 +62,5 @@ class IndexStage(PartitionedStage[IndexState]):
                 await self.send(self.out, retracted_key.encode(), None, target, [])
         for barrier_id in completed_barriers(slot.state.pending, slot.barriers, self.partitions):
             for topic, k, sender in self.topology.index_targets(partition):
-                await self.send(topic, MARKER_KEY, b"", k, barrier_headers(barrier_id, sender))
+                await self.send(topic, marker_key(sender), b"", k, barrier_headers(barrier_id, sender))
         slot.barriers.clear()

@@ -306,7 +306,7 @@ class KafkaCluster(ScramAcls):
         """kafka-storage format on every node at once (a JVM each, in parallel); a node formatted
         by an interrupted earlier run is skipped, not refused."""
         cmd = [java(), "-Xmx256m", "-cp", f"{libs}/*", "kafka.tools.StorageTool", "format",
-               "--cluster-id", self.cluster_id, "--ignore-formatted"]
+               f"--cluster-id={self.cluster_id}", "--ignore-formatted"]   # an id may start with "-"
         if self.sasl:  # the superuser's credential is in the metadata before any broker runs
             cmd += ["--add-scram", f"{SCRAM}=[name={ADMIN_USER},password={self.admin_password}]"]
         procs = [subprocess.Popen(cmd + ["--config", str(n.config)], stdout=subprocess.PIPE,

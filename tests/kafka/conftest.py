@@ -7,8 +7,11 @@ the main thread only (the signal follows the thread that started the JVM).
 """
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +22,16 @@ from tests.kafka.report import REPORT, Trial, render
 
 @pytest.fixture(scope="session")
 def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaCluster]:
+    """$IOC_KAFKA_DIR: the running cluster of that folder (`make kafka KAFKA_ARGS=--sasl`), left
+    running afterwards; to iterate on a test without paying the cluster's start each time."""
     began = time.monotonic()
-    cluster = KafkaCluster(tmp_path_factory.mktemp("kafka"), sasl=True, tied_to_parent=True)
-    with cluster:
+    reuse = os.environ.get("IOC_KAFKA_DIR")
+    if reuse:
+        cluster = KafkaCluster(Path(reuse))
+        assert cluster.sasl, f"{reuse}: the tests need a cluster started with --sasl"
+    else:
+        cluster = KafkaCluster(tmp_path_factory.mktemp("kafka"), sasl=True, tied_to_parent=True)
+    with cluster if not reuse else nullcontext(cluster.start()):
         REPORT.add("(session)", "cluster", kafka_version=cluster.version, nodes=len(cluster.nodes),
                    ready_s=round(time.monotonic() - began, 1),
                    rss_mib={i: r // 2**20 for i, r in cluster.rss().items() if r})

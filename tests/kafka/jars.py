@@ -8,6 +8,7 @@ e.g. to try an upgrade), JAVA_HOME.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -42,20 +43,34 @@ def cache_root() -> Path:
 
 
 def ensure_jars(version: str | None = None) -> Path:
-    """The folder of the broker's jars, fetched through Maven the first time only (a stamp file
-    says the copy finished; a lock keeps two test processes from fetching at once)."""
+    """The folder of the broker's jars, fetched through Maven the first time, and again when the POM
+    changed (a stamp file holds the POM's digest; a lock keeps two test processes from fetching at once)."""
     version = version or pinned_version()
     libs = cache_root() / version / "libs"
     stamp = libs / ".complete"
-    if stamp.exists():
+    if _stamped(stamp):
         return libs
     libs.mkdir(parents=True, exist_ok=True)
     with open(libs.parent / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not stamp.exists():
+        if not _stamped(stamp):
+            for old in libs.glob("*.jar"):
+                old.unlink()
             _maven_copy(version, libs)
-            stamp.write_text("\n".join(sorted(p.name for p in libs.glob("*.jar"))) + "\n")
+            names = "\n".join(sorted(p.name for p in libs.glob("*.jar")))
+            stamp.write_text(f"pom {_pom_digest()}\n{names}\n")
     return libs
+
+
+def _pom_digest() -> str:
+    return hashlib.sha256(POM.read_bytes()).hexdigest()
+
+
+def _stamped(stamp: Path) -> bool:
+    try:
+        return stamp.read_text().split("\n", 1)[0] == f"pom {_pom_digest()}"
+    except OSError:
+        return False
 
 
 def _maven_copy(version: str, libs: Path) -> None:

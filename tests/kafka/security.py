@@ -6,11 +6,14 @@ the topics, groups and transactional ids of its namespace prefix, and nothing el
 """
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
-from tests.kafka.jars import ClusterError
+from tests.kafka.jars import DEPLOY, ClusterError, java
 
 ADMIN_USER = "admin"          # the SCRAM superuser, created when the storage is formatted
 SCRAM = "SCRAM-SHA-512"
@@ -85,3 +88,34 @@ class ScramAcls:
         """The SASL keyword arguments shared by aiokafka and kafka-python clients."""
         return {"bootstrap_servers": self.sasl_bootstrap, "security_protocol": "SASL_PLAINTEXT",
                 "sasl_mechanism": SCRAM, "sasl_plain_username": user, "sasl_plain_password": password}
+
+
+# The command-line tools of a Kafka distribution, as the classes their scripts run (bin/kafka-*.sh
+# are one-line wrappers around kafka-run-class.sh): the Maven jars have the classes, not the scripts.
+TOOLS = {"kafka-configs.sh": "kafka.admin.ConfigCommand",
+         "kafka-acls.sh": "org.apache.kafka.tools.AclCommand"}
+INSTALLATION = DEPLOY / "installation.sh"
+
+
+def tool_scripts(folder: Path, libs: Path) -> Path:
+    """A bin folder with kafka-configs.sh and kafka-acls.sh running the cached jars."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, main_class in TOOLS.items():
+        script = folder / name
+        script.write_text("#!/bin/sh\n"
+                          f'exec "{java()}" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC '
+                          f"-Dlog4j2.level=WARN -cp '{libs}/*' {main_class} \"$@\"\n")
+        script.chmod(0o755)
+    return folder
+
+
+def install(bootstrap: str, bin_folder: Path, namespace: str, user: str, password: str) -> str:
+    """deploy/kafka/installation.sh NAMESPACE USER against `bootstrap` (an administrator's listener)."""
+    env = {**os.environ, "IOC_KAFKA_PASSWORD": password, "KAFKA_BOOTSTRAP": bootstrap,
+           "KAFKA_BIN": str(bin_folder)}
+    done = subprocess.run(["sh", str(INSTALLATION), namespace, user], env=env, capture_output=True,
+                          text=True, timeout=600)
+    if done.returncode != 0:
+        raise ClusterError(f"{INSTALLATION} {namespace} {user} failed ({done.returncode}):\n"
+                           f"{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    return done.stdout

@@ -23,42 +23,19 @@ from aiokafka.errors import (
     TransactionalIdAuthorizationFailed,
 )
 from aiokafka.errors import KafkaConnectionError as AioConnectionError
-from kafka import KafkaConsumer, KafkaProducer, OffsetSpec, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import GroupAuthorizationFailedError as KpGroupDenied
 from kafka.errors import KafkaTimeoutError as KpTimeout
 from kafka.errors import TopicAuthorizationFailedError as KpTopicDenied
 
 from tests.kafka.cluster import KafkaCluster
 from tests.kafka.jars import ROOT, pinned_version
+from tests.kafka.readers import earliest, read_all
 
 pytestmark = [pytest.mark.kafka, pytest.mark.kafka_full, pytest.mark.timeout(300)]
 
 
 # ------------------------------------------------------------------------------------- helpers
-
-def read_all(bootstrap: str, topic: str, timeout: float = 60.0, **client: Any) -> list[Any]:
-    """Every record of `topic` from its first offset up to the end offsets seen at the start."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, **client)
-    try:
-        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(parts)
-        consumer.seek_to_beginning()
-        end = consumer.end_offsets(parts)
-        records: list[Any] = []
-        deadline = time.monotonic() + timeout
-        while any(consumer.position(tp) < end[tp] for tp in parts):
-            assert time.monotonic() < deadline, f"{topic}: {len(records)} records read, ends {end}"
-            for batch in consumer.poll(timeout_ms=500).values():
-                records.extend(batch)
-        return records
-    finally:
-        consumer.close()
-
-
-def earliest(kafka: KafkaCluster, topic: str, partition: int = 0) -> int:
-    tp = TopicPartition(topic, partition)
-    return int(kafka.admin().list_partition_offsets({tp: OffsetSpec.EARLIEST})[tp].offset)
-
 
 def values(n: int, tag: str) -> list[bytes]:
     return [f"{tag}-{i:06d}".encode() for i in range(n)]
