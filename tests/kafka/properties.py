@@ -3,12 +3,11 @@
 deploy/kafka/server.properties holds every broker setting the deployment relies on (replication 3,
 min.insync.replicas 2, no auto-created topics...) with `${...}` fields for what differs per node;
 deploy/kafka/sasl.properties is appended when the cluster runs with SCRAM users and ACLs. The
-tests' cluster renders these files, and tests/kafka/test_deploy.py checks that docker-compose.yml
+tests' cluster renders these files, and tests/unit/test_deploy.py checks that docker-compose.yml
 and the Kubernetes StatefulSet set the same values, so what the tests proved is what deploy/ runs.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from string import Template
 
 from tests.kafka.jars import DEPLOY
@@ -28,11 +27,6 @@ def parse(text: str) -> dict[str, str]:
             key, value = line.split("=", 1)
             out[key.strip()] = value.strip()
     return out
-
-
-def fixed_settings(path: Path = SERVER) -> dict[str, str]:
-    """The template's settings that are the same on every node (no `${...}` field in them)."""
-    return {k: v for k, v in parse(path.read_text()).items() if "$" not in v}
 
 
 def fields(node: Node, voters: str, *, sasl: bool, replication: int) -> dict[str, str]:
