@@ -68,7 +68,7 @@ class KafkaCluster(ScramAcls):
     when still free, ports. `start()` formats the storage only the first time."""
 
     def __init__(self, workdir: Path, nodes: int = 3, *, sasl: bool = False, heap: str = "384m",
-                 start_timeout: float = 120.0, properties: dict[str, str] | None = None,
+                 start_timeout: float = 300.0, properties: dict[str, str] | None = None,
                  tied_to_parent: bool = False) -> None:
         """`properties` are appended to every node's server.properties; `tied_to_parent` makes the
         kernel SIGKILL the JVMs if this process dies first (tests: no orphan brokers after a
@@ -181,7 +181,7 @@ class KafkaCluster(ScramAcls):
         self._poll(lambda: node_id in self._brokers(), timeout or self.start_timeout,
                    f"node {node_id} did not rejoin as a broker")
 
-    def rolling_restart(self, timeout: float = 120.0) -> None:
+    def rolling_restart(self, timeout: float = 300.0) -> None:
         """Each node in turn: clean stop, start, and no under-replicated partition before the next."""
         for node in self.nodes:
             self.stop_node(node.id)
@@ -203,7 +203,7 @@ class KafkaCluster(ScramAcls):
         self._poll(ready, timeout or self.start_timeout,
                    f"the cluster did not answer with {len(want)} brokers")
 
-    def wait_in_sync(self, timeout: float = 120.0) -> None:
+    def wait_in_sync(self, timeout: float = 300.0) -> None:
         self._poll(lambda: self.under_replicated() == 0, timeout, "partitions still under-replicated")
 
     def under_replicated(self) -> int:
@@ -312,7 +312,7 @@ class KafkaCluster(ScramAcls):
         procs = [subprocess.Popen(cmd + ["--config", str(n.config)], stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT) for n in self.nodes]
         for node, proc in zip(self.nodes, procs):
-            out, _ = proc.communicate(timeout=120)
+            out, _ = proc.communicate(timeout=600)   # a JVM each: minutes on a crowded machine
             if proc.returncode != 0:
                 raise ClusterError(f"storage format of node {node.id} failed:\n{out.decode()[-3000:]}")
 

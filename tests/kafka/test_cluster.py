@@ -32,7 +32,7 @@ from tests.kafka.cluster import KafkaCluster
 from tests.kafka.jars import ROOT, pinned_version
 from tests.kafka.readers import earliest, read_all
 
-pytestmark = [pytest.mark.kafka, pytest.mark.kafka_full, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.kafka, pytest.mark.kafka_full, pytest.mark.timeout(1200)]
 
 
 # ------------------------------------------------------------------------------------- helpers
@@ -317,7 +317,7 @@ def kp_group_poll(sasl: str, topic: str, group: str, user: dict[str, Any]) -> No
 def test_cli_start_status_stop(tmp_path: Path) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "tests.kafka.cli", *args, "--dir", str(tmp_path)],
-                              cwd=ROOT, capture_output=True, text=True, timeout=180)
+                              cwd=ROOT, capture_output=True, text=True, timeout=900)
     started = cli("start", "--nodes", "1")
     try:
         assert started.returncode == 0, started.stdout + started.stderr

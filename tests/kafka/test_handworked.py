@@ -23,7 +23,7 @@ from tests.kafka.pipeline import KafkaPipeline, namespace
 from tests.kafka.report import Trial
 from tests.kpi_checks import kpi_problems
 
-pytestmark = [pytest.mark.kafka, pytest.mark.kafka_full, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.kafka, pytest.mark.kafka_full, pytest.mark.timeout(1500)]
 PSEUDONYM_KEY = "handworked-" + "5" * 32
 
 

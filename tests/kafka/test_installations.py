@@ -42,7 +42,7 @@ from tests.kafka.report import Trial
 from tests.kafka.security import SCRAM, install, tool_scripts
 from tests.kpi_checks import assert_kpis
 
-pytestmark = [pytest.mark.kafka, pytest.mark.kafka_full, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.kafka, pytest.mark.kafka_full, pytest.mark.timeout(1500)]
 
 
 class Installation:

@@ -40,7 +40,7 @@ from tests.kafka.pipeline import KafkaPipeline, consumer_lag, ends_and_committed
 from tests.kafka.readers import earliest, read_all
 from tests.kafka.report import Trial
 
-pytestmark = [pytest.mark.kafka, pytest.mark.kafka_full, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.kafka, pytest.mark.kafka_full, pytest.mark.timeout(1500)]
 
 
 @pytest.fixture(scope="module")
