@@ -49,6 +49,10 @@ class KafkaPipeline(Pipeline):
             assert password is not None
             self.env[password_env] = password
 
+    def start(self, timeout_s: float = 300) -> None:
+        """As Pipeline.start, with room for three workers joining a group on a crowded machine."""
+        super().start(timeout_s)
+
     def topic(self, name: str) -> str:
         """A contract name (`ioc.raw.dvc`) under this installation's namespace."""
         return f"{self.namespace}.{name}"
