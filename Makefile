@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install run demo promtool alertmanager chromium firefox poppler lint test test-unit test-integration test-browser screenshots test-faults bench bench-history clean
+.PHONY: help install run demo promtool alertmanager chromium firefox poppler java lint test test-unit test-integration test-browser screenshots test-faults test-kafka bench bench-history clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -39,11 +39,14 @@ firefox: ## Debian's Firefox ESR, for the ops screens' tests in Firefox (driven 
 poppler: ## Debian's poppler-utils: the report tests render the PDF to PNG and text (pdftoppm, pdftotext)
 	@command -v pdftoppm >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends poppler-utils; }
 
+java: ## Java 17 and Maven (Debian's), for the Apache Kafka brokers of the tests (jars from Maven Central)
+	@{ command -v java >/dev/null && command -v mvn >/dev/null; } || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openjdk-17-jre-headless maven; }
+
 lint: $(STAMP) ## ruff (imports, unused code, line length, bug patterns) and mypy (strict for the kernel and the KPIs)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: lint promtool alertmanager chromium firefox poppler ## lint and types, unit tests, then the integration suite on the real embedded broker
+test: lint promtool alertmanager chromium firefox poppler java ## lint and types, unit tests, the integration suite on the real embedded broker, a short Apache Kafka subset
 	$(VENV)/bin/pytest -q tests
 
 test-unit: $(STAMP) promtool alertmanager ## pure-function tests only
@@ -61,6 +64,9 @@ screenshots: $(STAMP) chromium firefox ## regenerate the README's screenshots in
 test-faults: $(STAMP) ## fault trials (SIGKILLs, broker restart, stop/start) and property runs; prints a summary (~30 min)
 	$(VENV)/bin/python -m tests.faults
 
+test-kafka: $(STAMP) java ## the whole pipeline on a three-broker Apache Kafka cluster: fault trials, compaction, retention, lag, two installations with SCRAM/ACLs; prints the Kafka version and every trial (~35 min)
+	$(VENV)/bin/python -m tests.kafka
+
 bench: $(STAMP) ## print throughput figures beside raw baselines measured in the same run
 	$(VENV)/bin/python -m tests.bench.run
 
@@ -69,3 +75,11 @@ bench-history: $(STAMP) ## restart, rebalance and memory after months and a year
 
 clean: ## remove the venv and local state
 	rm -rf $(VENV) var
+
+.PHONY: kafka kafka-stop
+
+kafka: $(STAMP) java ## a real Apache Kafka cluster (3 KRaft nodes on loopback, jars from Maven Central) in var/kafka-cluster; keeps running (KAFKA_ARGS=--sasl adds SCRAM users and ACLs)
+	$(VENV)/bin/python -m tests.kafka.cli start --dir var/kafka-cluster $(KAFKA_ARGS)
+
+kafka-stop: $(STAMP) ## stop the cluster of `make kafka`; its topics stay in var/kafka-cluster for the next start
+	$(VENV)/bin/python -m tests.kafka.cli stop --dir var/kafka-cluster

@@ -9,8 +9,7 @@ from kafka.errors import KafkaError
 from contract.kafka import kafka_python_kwargs
 from contract.records import Headers
 from contract.settings import BrokerSettings
-
-MAX_MESSAGE_BYTES = 9 << 20   # room for a dead letter of a too-large record (capped at 8 MiB)
+from contract.topics import MAX_MESSAGE_BYTES
 
 
 class PublishError(Exception):

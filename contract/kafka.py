@@ -52,3 +52,10 @@ def aiokafka_kwargs(broker: BrokerSettings) -> dict[str, Any]:
     if broker.security_protocol in ("SSL", "SASL_SSL"):
         kwargs["ssl_context"] = ssl.create_default_context(cafile=broker.ssl_cafile or None)
     return kwargs
+
+
+def producer_guarantees(broker: BrokerSettings) -> dict[str, Any]:
+    """acks=all, and on Apache Kafka idempotence: a send retried after a broker died is written
+    once and in order. The embedded Tansu answers aiokafka's InitProducerId with an error, so an
+    idempotent aiokafka producer cannot start there (kafka-python's can: the gateway's Publisher)."""
+    return {"acks": "all", "enable_idempotence": not broker.embedded}

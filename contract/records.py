@@ -66,6 +66,13 @@ def fold_sender(partition: int) -> int:
     return 1 + partition
 
 
+def marker_key(src: int) -> bytes:
+    """The key of a barrier marker from sender `src`. Apache Kafka refuses a record without a key on
+    a compacted topic (the KPI and drill-down topics); one key per sender lets compaction drop a
+    sender's marker only once a later marker of the same sender follows it."""
+    return b"__barrier__%d" % src
+
+
 def barrier_headers(barrier_id: str, src: int, checkpoint: int | None = None) -> Headers:
     headers = [(H_BARRIER, barrier_id.encode()), (H_SRC, str(src).encode())]
     return headers + [(H_CHECKPOINT, str(checkpoint).encode())] if checkpoint is not None else headers

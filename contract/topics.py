@@ -11,6 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _FOREVER = "-1"
+# The largest message the pipeline sends: a dead letter keeps a too-large record whole up to 8 MiB.
+# Producers may send this much, and every topic accepts it plus a record batch's framing (Apache
+# Kafka's default is 1 MiB; the embedded Tansu has no such limit).
+MAX_MESSAGE_BYTES = 9 << 20
+_TOPIC_MAX_BYTES = str(MAX_MESSAGE_BYTES + (64 << 10))
 
 
 @dataclass(frozen=True)
@@ -22,7 +27,8 @@ class TopicSpec:
 
     def configs(self) -> dict[str, str]:
         policy = "compact" if self.compacted else "delete"
-        return {"cleanup.policy": policy, "retention.ms": self.retention_ms}
+        return {"cleanup.policy": policy, "retention.ms": self.retention_ms,
+                "max.message.bytes": _TOPIC_MAX_BYTES}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from alerts.catchup import DEFAULT_BACKFILL_AFTER_S
 from alerts.evaluator import Transition
 from alerts.rules import AlertRule
 from alerts.watch import Alerting
-from contract.kafka import aiokafka_kwargs
+from contract.kafka import aiokafka_kwargs, producer_guarantees
 from contract.settings import Settings
 from contract.topology import Topology
 from sinks import offsets
@@ -80,7 +80,8 @@ class SinkService:
         )
         await self.consumer.start()
         self.consumer.subscribe(self.collector.topics, listener=_ResumeFromStore(self))
-        self.producer = AIOKafkaProducer(**aiokafka_kwargs(self.settings.broker), acks="all")
+        self.producer = AIOKafkaProducer(**aiokafka_kwargs(self.settings.broker),
+                                         **producer_guarantees(self.settings.broker))
         await self.producer.start()
         delivery = asyncio.create_task(self.deliverer.run()) if self.deliverer else None
         try:

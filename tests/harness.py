@@ -76,6 +76,7 @@ pseudonym_key = "generate"
 {tables}""")
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = workdir / "run.log"
+        self.env: dict[str, str] = {}   # added to the environment of `ioc run` (e.g. a SASL password)
 
     @property
     def url(self) -> str:
@@ -89,6 +90,7 @@ pseudonym_key = "generate"
                 stderr=subprocess.STDOUT,
                 cwd=ROOT,
                 start_new_session=True,
+                env={**os.environ, **self.env},
             )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -166,6 +168,7 @@ pseudonym_key = "generate"
             cwd=ROOT,
             capture_output=True,
             text=True,
+            env={**os.environ, **self.env},
         )
 
 

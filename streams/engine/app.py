@@ -11,6 +11,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from contract.kafka import aiokafka_kwargs, bootstrap
 from contract.settings import Settings
+from contract.topics import MAX_MESSAGE_BYTES
 from contract.topology import Topology
 from streams.engine.checkpoints import CheckpointStore
 from streams.engine.combine_stage import CombineStage
@@ -61,7 +62,8 @@ def create_app(settings: Settings, topology: Topology, index766: Index766 | None
         store="memory://", topic_partitions=settings.partitions, topic_allow_declare=False,
         broker_session_timeout=6, broker_heartbeat_interval=1, broker_request_timeout=30,
         consumer_auto_offset_reset="earliest", table_standby_replicas=0, web_enabled=False,
-        producer_linger_ms=2, logging_config=None, datadir=str(settings.state_dir / "faust"),
+        producer_linger_ms=2, producer_max_request_size=MAX_MESSAGE_BYTES, logging_config=None,
+        datadir=str(settings.state_dir / "faust"),
     )
     _wire(app, settings, topology, index766, store)
     return app

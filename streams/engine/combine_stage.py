@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from contract.records import barrier_headers, iso, kpi_key, now_utc
+from contract.records import barrier_headers, iso, kpi_key, marker_key, now_utc
 from contract.topology import Topology
 from contract.units import UnitRegistry
 from streams.engine import partials
@@ -22,8 +22,6 @@ from streams.kpis.combine import Combiner
 from streams.kpis.emit import kpi_updates
 from streams.kpis.index766.book import IndexBook
 from streams.kpis.index766.rules import Index766
-
-BARRIER_KEY = b"__barrier__"
 
 
 def combine_fingerprint(
@@ -147,5 +145,5 @@ class CombineStage(PartitionedStage[CombineState]):
         for marker in completed_barriers(slot.state.pending, slot.barriers, self.senders):
             for topic, k, sender in targets:
                 headers = barrier_headers(marker.barrier_id, sender, marker.checkpoint)
-                await self.outbox.put(topic, BARRIER_KEY, b"", k, headers)
+                await self.outbox.put(topic, marker_key(sender), b"", k, headers)
         slot.barriers.clear()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
-from contract.records import H_ID, H_RECEIVED, DeadLetter, barrier_headers, header, now_utc
+from contract.records import H_ID, H_RECEIVED, DeadLetter, barrier_headers, header, marker_key, now_utc
 from contract.topology import Topology
 from contract.units import UnitRegistry
 from streams.engine import partials
@@ -137,7 +137,6 @@ class FoldStage(PartitionedStage[FoldState]):
         targets = self.topology.fold_targets(self.kpis.source, partition)
         for marker in slot.barriers:
             for topic, q, sender in targets:
-                await self.outbox.put(
-                    topic, None, b"", q, barrier_headers(marker.barrier_id, sender, marker.checkpoint)
-                )
+                headers = barrier_headers(marker.barrier_id, sender, marker.checkpoint)
+                await self.outbox.put(topic, marker_key(sender), b"", q, headers)
         slot.barriers.clear()

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
-from contract.kafka import aiokafka_kwargs
+from contract.kafka import aiokafka_kwargs, producer_guarantees
 from contract.settings import BrokerSettings
 
 Headers = list[tuple[str, bytes]]
@@ -35,7 +35,7 @@ class Sender(Protocol):
 
 class Outbox:
     def __init__(self, broker: BrokerSettings, partitions: int) -> None:
-        self._kwargs = aiokafka_kwargs(broker)
+        self._kwargs = {**aiokafka_kwargs(broker), **producer_guarantees(broker)}
         self._producer: AIOKafkaProducer | None = None   # made in the worker's event loop, on first use
         self.partitions = partitions
         self._partitioner = DefaultPartitioner()
@@ -58,7 +58,6 @@ class Outbox:
         if self._producer is None:
             self._producer = AIOKafkaProducer(
                 **self._kwargs,
-                acks="all",
                 linger_ms=2,
                 max_batch_size=MAX_BATCH_BYTES,
                 max_request_size=2 * MAX_BATCH_BYTES,

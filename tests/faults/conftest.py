@@ -10,7 +10,7 @@ final KPIs differed from the undisturbed run, and per source the records sent an
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,16 +47,17 @@ def ledger() -> Ledger:
 
 
 class Baselines:
-    """The undisturbed run of each workload, computed once per session when first needed."""
+    """The undisturbed run of each workload, computed once per session when first needed (by default
+    on the embedded broker; `make` builds another pipeline, e.g. on Apache Kafka)."""
 
-    def __init__(self, root: Path) -> None:
-        self.root, self.cache = root, {}
+    def __init__(self, root: Path, make: Callable[[Path], Pipeline] = Pipeline) -> None:
+        self.root, self.make, self.cache = root, make, {}
 
     def get(self, size: str) -> tuple[Outcome, Any]:
         if size not in self.cache:
             from tests.faults.driver import Feeder
             wl = workload(size)
-            p = Pipeline(self.root / f"baseline-{size}")
+            p = self.make(self.root / f"baseline-{size}")
             p.start()
             try:
                 answers = Feeder(p, wl.batches, pace_s=0).run()
@@ -98,9 +99,20 @@ def per_source(answers: Any, out: Outcome | None, status_total: dict[str, dict[s
     return table
 
 
+_EMBEDDED: list[Baselines] = []
+
+
+def embedded_baselines(tmp_path_factory: pytest.TempPathFactory) -> Baselines:
+    """The embedded broker's baselines, shared by every suite of the session (tests/kafka compares
+    its runs on Apache Kafka with them)."""
+    if not _EMBEDDED:
+        _EMBEDDED.append(Baselines(tmp_path_factory.mktemp("baselines")))
+    return _EMBEDDED[0]
+
+
 @pytest.fixture(scope="session")
 def baselines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Baselines]:
-    yield Baselines(tmp_path_factory.mktemp("baselines"))
+    yield embedded_baselines(tmp_path_factory)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

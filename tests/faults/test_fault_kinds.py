@@ -69,7 +69,7 @@ class Fault:
     def __init__(
         self,
         answers: Answers,
-        restarts: dict[str, int],
+        restarts: dict[str, int | None],   # None: any number (reported, not checked)
         status_before: dict[str, Any] | None = None,
         note: str = "",
     ) -> None:
@@ -90,12 +90,14 @@ def run_trial(
     ledger: Ledger,
     fault: Callable[[Pipeline, Workload, random.Random], Fault],
     workers: int | None = None,
-) -> None:
+    make: Callable[[Path], Pipeline] | None = None,
+) -> dict[str, Any]:
+    """One trial; its ledger entry. `make` builds the pipeline (default: embedded, `workers`)."""
     base, base_answers = baselines.get(scale)
     wl = workload(scale)
     seed = f"{BASE_SEED}:{kind}:{scale}:{trial}"
     rng = random.Random(seed)
-    p = Pipeline(tmp_path, workers=workers)
+    p = make(tmp_path) if make is not None else Pipeline(tmp_path, workers=workers)
     p.start()
     try:
         result = fault(p, wl, rng)
@@ -111,19 +113,19 @@ def run_trial(
     add_status(status_total, result.status_before)
     add_status(status_total, out.status_sources)
     diffs = kpi_differences(base.kpis, out.kpis)
-    ledger.add(
-        {
-            "kind": kind,
-            "scale": scale,
-            "trial": trial,
-            "seed": seed,
-            "kpis_differ": bool(diffs),
-            "kpi_rows": len(out.kpis),
-            "sources": per_source(answers, out, status_total),
-            "codes": {str(k): v for k, v in answers.codes.items()},
-            "note": result.note,
-        }
-    )
+    entry = {
+        "kind": kind,
+        "scale": scale,
+        "trial": trial,
+        "seed": seed,
+        "kpis_differ": bool(diffs),
+        "kpi_rows": len(out.kpis),
+        "sources": per_source(answers, out, status_total),
+        "codes": {str(k): v for k, v in answers.codes.items()},
+        "note": result.note,
+        "restarts": {c["name"]: c["restarts"] for c in [out.sink, *out.workers]},
+    }
+    ledger.add(entry)
     context = f"seed {seed!r} ({result.note})"
     assert not diffs, f"{context}: final KPIs differ from the undisturbed run:\n" + "\n".join(diffs)
     problems = []
@@ -156,7 +158,7 @@ def run_trial(
             )
     for child in [out.sink, *out.workers]:
         want = result.restarts.get(child["name"], 0)
-        if not child["alive"] or child["restarts"] != want:
+        if not child["alive"] or (want is not None and child["restarts"] != want):
             problems.append(
                 f"{child['name']}: alive {child['alive']}, restarts {child['restarts']} (expected {want})"
             )
@@ -165,6 +167,7 @@ def run_trial(
     if code != 0:
         problems.append(f"the pipeline stopped with exit code {code}")
     assert not problems, f"{context}:\n" + "\n".join(problems)
+    return entry
 
 
 def kill_points(rng: random.Random, wl: Workload, count: int, lo: float = 0.1, hi: float = 0.9) -> list[int]:

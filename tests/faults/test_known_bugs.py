@@ -193,7 +193,8 @@ def test_an_accepted_record_with_a_huge_integer_folds(source: str, changes: dict
 
 def test_the_sink_archives_a_raw_message_whose_headers_it_cannot_read() -> None:
     """The sink (sinks/service.py `_collect` then, sinks/collect.py now) raised on an event time header
-    outside a datetime (year 0 in UTC: ValueError) and the sink re-read the same uncommitted message forever. Validation keeps such times out
+    outside a datetime (year 0 in UTC: ValueError) and the sink re-read the same uncommitted message
+    forever. Validation keeps such times out
     now (test below); should one come anyway (an older archive, another producer), the sink archives the
     record at its arrival time instead of dying."""
     from types import SimpleNamespace

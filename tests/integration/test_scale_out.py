@@ -27,8 +27,7 @@ from contract.topics import CONTRACT_NAMES as topics
 from ioc.broker import EmbeddedBroker
 from ioc.config import load_config
 from streams.kpis.registry import detail_sources, kpi_domains
-from tests import datasets as ds
-from tests import dvc_dataset as dvc
+from tests.handworked import requests
 from tests.harness import ROOT, Pipeline, group_members
 from tests.harness import ndjson as body
 
@@ -36,20 +35,6 @@ pytestmark = pytest.mark.integration
 
 COLUMNS = "kpi, unit, unit_level, grain, period, value, numerator, denominator"
 Key = tuple[str, str, str, str]
-
-
-def requests() -> list[tuple[str, list[Any], int]]:
-    """(source, records, accepted) in the order the source tests send them."""
-    out: list[tuple[str, list[Any], int]] = [
-        ("dvc", dvc.PHASE1 + [bad for bad, _ in dvc.BAD], 21), ("dvc", dvc.PHASE2, len(dvc.PHASE2)),
-        ("eoffice", ds.EOFFICE_PHASE1 + [b for b, _ in ds.EOFFICE_BAD], ds.EOFFICE_ACCEPTED_PHASE1),
-        ("eoffice", ds.EOFFICE_PHASE2, ds.EOFFICE_ACCEPTED_PHASE2),
-        ("population", ds.POP_PHASE1 + [b for b, _ in ds.POP_BAD], ds.POP_ACCEPTED_PHASE1),
-        ("population", ds.POP_PHASE2, ds.POP_ACCEPTED_PHASE2),
-        ("telecom", ds.TEL_PHASE1 + [b for b, _ in ds.TEL_BAD], ds.TEL_ACCEPTED_PHASE1),
-        ("telecom", ds.TEL_PHASE2, ds.TEL_ACCEPTED_PHASE2)]
-    out += [("telecom", [record], 1) for record, *_ in ds.TEL_STEPS]
-    return out
 
 
 def kpi_latest_after_feeding(workdir: Path, workers: int) -> tuple[dict[Key, dict[str, Any]], int]:

@@ -65,5 +65,5 @@ def test_the_kafka_deployment_example_is_valid(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("IOC_PSEUDONYM_KEY", "a-long-enough-shared-secret")
     s = load_settings(config / "pipeline.toml")
     assert not s.broker.embedded and s.broker.security_protocol == "SASL_SSL"
-    assert (s.partitions, s.replication_factor, s.worker_count) == (12, 3, 2)
+    assert (s.partitions, s.replication_factor, s.worker_count, s.namespace) == (12, 3, 3, "laichau")
     assert s.tokens["dvc"] == "token-DVC" and s.pseudonym_key == "a-long-enough-shared-secret"

@@ -1,0 +1,33 @@
+"""Reading a topic whole, outside any consumer group, and a partition's first offset."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from kafka import KafkaConsumer, OffsetSpec, TopicPartition
+
+from tests.kafka.cluster import KafkaCluster
+
+
+def read_all(bootstrap: str, topic: str, timeout: float = 60.0, **client: Any) -> list[Any]:
+    """Every record of `topic` from its first offset up to the end offsets seen at the start."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, **client)
+    try:
+        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(parts)
+        consumer.seek_to_beginning()
+        end = consumer.end_offsets(parts)
+        records: list[Any] = []
+        deadline = time.monotonic() + timeout
+        while any(consumer.position(tp) < end[tp] for tp in parts):
+            assert time.monotonic() < deadline, f"{topic}: {len(records)} records read, ends {end}"
+            for batch in consumer.poll(timeout_ms=500).values():
+                records.extend(batch)
+        return records
+    finally:
+        consumer.close()
+
+
+def earliest(kafka: KafkaCluster, topic: str, partition: int = 0) -> int:
+    tp = TopicPartition(topic, partition)
+    return int(kafka.admin().list_partition_offsets({tp: OffsetSpec.EARLIEST})[tp].offset)
