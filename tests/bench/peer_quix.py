@@ -12,7 +12,8 @@ check both. Two Quix stages, each with its own state (RocksDB, changelog topics 
 
 Run by tests/bench/peer.py as `python -m tests.bench.peer_quix` with the environment:
 BENCH_QUIX_BOOTSTRAP (host:port), BENCH_QUIX_TOPIC (raw dvc topic), BENCH_QUIX_OUTPUT (topic),
-BENCH_QUIX_GROUP (consumer group, its start offsets committed beforehand), BENCH_QUIX_STATE_DIR,
+BENCH_QUIX_GROUP (consumer group, its start offsets committed beforehand), BENCH_QUIX_GUARANTEE
+(`at-least-once` or `exactly-once`: transactions), BENCH_QUIX_STATE_DIR,
 BENCH_QUIX_EXPECT (records it is to process), BENCH_QUIX_CONFIG (pipeline.toml: units, time zone),
 BENCH_QUIX_FETCH_WAIT_MS, BENCH_QUIX_REPORT (JSON file: progress every 0.1 s, then the result).
 """
@@ -23,12 +24,13 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import orjson
 import quixstreams
 from quixstreams import Application
+from quixstreams.app import ProcessingGuarantee
 from quixstreams.state import State
 
 from contract.settings import load_settings
@@ -158,6 +160,7 @@ def build(env: dict[str, str], progress: Progress) -> Application:
         broker_address=env["BENCH_QUIX_BOOTSTRAP"],
         consumer_group=env["BENCH_QUIX_GROUP"],
         auto_offset_reset="earliest",
+        processing_guarantee=cast(ProcessingGuarantee, env["BENCH_QUIX_GUARANTEE"]),
         state_dir=env["BENCH_QUIX_STATE_DIR"],
         loglevel="WARNING",
         # Tansu answers a JoinGroup after half the session timeout (librdkafka's default 45 s:
