@@ -10,7 +10,8 @@ Phases (one pipeline for 1-3, a fresh one for 5-7, both on the embedded Tansu br
     producer, then until `ioc status --wait-idle`;
  2. KPI rate on a dvc backfill (a year of dossiers over every unit): validated records put on
     `ioc.raw.dvc` as fast as the broker takes them, until `ioc status --wait-idle`, vs a no-op Faust
-    agent (tests/bench/noop_faust.py) fed the same records the same way;
+    agent (tests/bench/noop_faust.py) fed the same records the same way; then a peer, Quix Streams
+    (tests/bench/peer.py), computing two of those KPIs from the same records on the same broker;
  3. the DuckDB sink's archive rate in that window vs plain Arrow-batch INSERTs of the same rows;
  4. `ioc replay` of a simulated year from its DuckDB archive (built untimed as the pipeline builds
     it) vs reading and parsing that archive alone; then of a second year too, for the RSS;
@@ -44,7 +45,7 @@ from contract.settings import Settings, load_settings
 from contract.topics import CONTRACT_NAMES as topics
 from ioc.client import call
 from tests.bench import adapters as bench_adapters
-from tests.bench import latency, raw
+from tests.bench import latency, peer, raw
 from tests.bench import replay as bench_replay
 from tests.bench.common import (
     SIM_SEED,
@@ -262,6 +263,7 @@ def kpi_phase(p: Pipeline, tmp: Path, settings: Settings, res: Results, bootstra
     folds = fold_rates(settings, messages)
     noop, noop_rss = noop_rate(tmp, settings, messages, bootstrap, "bench.noop.dvc")
     log(f"KPI rate: {N:,} validated dvc records onto {topics.raw('dvc')}, then wait-idle")
+    before = p.kpis("dvc")   # the peer's values are compared with what the backfill adds
     w = kpi_window(p, messages, bootstrap)
     row(
         res,
@@ -308,6 +310,10 @@ def kpi_phase(p: Pipeline, tmp: Path, settings: Settings, res: Results, bootstra
         + ", ".join(f"{k} {v:,}" for k, v in w.written.items())
         + f"; its raw archive was complete after {done_at - w.t0:.1f} s"
     )
+    quix = peer.measure(p, tmp, settings, bootstrap, messages, before, w.rate, log)  # tests/bench/peer.py
+    for figure in quix.rows:
+        row(res, *figure)
+    res.notes += quix.notes
     return noop_rss
 
 
