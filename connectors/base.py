@@ -38,6 +38,8 @@ class SourceSpec(ABC):
     name: ClassVar[str]
     # Identity fields where a raw personal id is replaced by a keyed hash instead of rejected.
     pseudonymized_fields: ClassVar[tuple[str, ...]] = ()
+    # Whether the identity holds the event time: if not, a copy may carry another time (dedup.py).
+    dated_identity: ClassVar[bool] = True
 
     @abstractmethod
     def fields_for(self, record: dict[str, Any]) -> tuple[Field, ...]:
@@ -75,7 +77,7 @@ class SourceSpec(ABC):
         assert event_us is not None  # checked as a required timestamp above
         if event_us > received_us + tolerance_us:
             return Rejected("future_time")
-        identity = Identity(self.digest(value), event_us, self.grid(value, event_us))
+        identity = Identity(self.digest(value), event_us, self.grid(value, event_us), self.dated_identity)
         return Accepted(value, identity, self.key(value))
 
     def digest(self, record: dict[str, Any]) -> bytes:

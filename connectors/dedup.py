@@ -11,6 +11,9 @@ Two compact stores per source:
   bit each, 96 a day per site (12 bytes), a bitmap per entity over the days of the horizon;
 - any other record keeps a 64-bit digest, bucketed by the day of its event time (8 bytes in sorted
   arrays). A false duplicate needs two identities to share 64 bits: about 1e-7 over a province's year.
+  When the identity does not hold the event time (a population event is its `event_id`), a copy may
+  carry another time than the first: its digest is also kept in one array over every day (8 bytes
+  more), rebuilt from the day buckets when old days are forgotten.
 Identities of batches still being published are reserved in full (16 bytes) until commit or release.
 """
 from __future__ import annotations
@@ -32,6 +35,7 @@ class Identity:
     digest: bytes                        # 16-byte digest of the record's identity (contract 2)
     event_us: int
     grid: tuple[str, int] | None = None  # (entity, start µs) of a record on the quarter-hour grid
+    dated: bool = True                   # the identity holds the event time (a copy has the same day)
 
     @property
     def prefix(self) -> int:
@@ -109,12 +113,15 @@ class _SourceIndex:
     def __init__(self) -> None:
         self.digests: dict[int, _Digests] = {}   # event day -> digests
         self.grid: dict[str, _Grid] = {}
+        self.undated = _Digests()                # every day's digests of identities without a time
         self.pending: set[bytes] = set()
 
     def contains(self, identity: Identity) -> bool:
         if identity.grid is not None:
             row = self.grid.get(identity.grid[0])
             return row is not None and identity.grid[1] in row
+        if not identity.dated:
+            return identity.prefix in self.undated
         bucket = self.digests.get(identity.event_us // DAY_US)
         return bucket is not None and identity.prefix in bucket
 
@@ -127,10 +134,17 @@ class _SourceIndex:
             row.add(start)
         else:
             self.digests.setdefault(identity.event_us // DAY_US, _Digests()).add(identity.prefix)
+            if not identity.dated:
+                self.undated.add(identity.prefix)
 
     def forget_before(self, day: int) -> None:
-        for old in [d for d in self.digests if d < day]:
-            del self.digests[old]
+        old = [d for d in self.digests if d < day]
+        for d in old:
+            del self.digests[d]
+        if old and len(self.undated):
+            kept = sorted(v for bucket in self.digests.values() for v in (*bucket.sorted, *bucket.recent))
+            self.undated = _Digests()
+            self.undated.sorted = array("q", kept)
         for row in self.grid.values():
             row.forget_before(day)
 

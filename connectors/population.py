@@ -42,6 +42,7 @@ DEFAULT = _fields()
 class PopulationSource(SourceSpec):
     name = "population"
     pseudonymized_fields = PSEUDONYMIZED
+    dated_identity = False
 
     def fields_for(self, record: dict[str, Any]) -> tuple[Field, ...]:
         kind = record.get("kind")
@@ -51,7 +52,7 @@ class PopulationSource(SourceSpec):
         return "event_time"
 
     def identity(self, record: dict[str, Any]) -> tuple[Any, ...]:
-        return (record["event_id"],)
+        return (record["event_id"],)   # no time: a copy may carry another event time (dated_identity)
 
     def key(self, record: dict[str, Any]) -> str:
         # one citizen's activations fold together (distinct counts); other events spread by id

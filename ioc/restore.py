@@ -67,8 +67,9 @@ def _load_identities(con: duckdb.DuckDBPyConnection, index: IdentityIndex, sourc
     start = index.horizon_start_us()
     since = f"epoch_us(event_time) >= {start}" if start is not None else "true"
     reading = con.execute(f"SELECT id, epoch_us(event_time) FROM {raw_table(source)} WHERE {since}")
+    dated = SOURCES[source].dated_identity
     while rows := reading.fetchmany(100_000):
-        index.load(source, (Identity(bytes.fromhex(i), us) for i, us in rows))
+        index.load(source, (Identity(bytes.fromhex(i), us, None, dated) for i, us in rows))
     total = con.execute(f"SELECT count(*) FROM {raw_table(source)}").fetchone()
     archived_rows = int(total[0]) if total else 0
     if source == counters.SOURCE:
@@ -113,7 +114,7 @@ def journal_identity(message: Outgoing, source: str) -> Identity | None:
     event_us = int(event)
     record = orjson.loads(message.value)
     grid = SOURCES[source].grid(record, event_us) if isinstance(record, dict) and "kind" in record else None
-    return Identity(bytes.fromhex(digest.decode()), event_us, grid)
+    return Identity(bytes.fromhex(digest.decode()), event_us, grid, SOURCES[source].dated_identity)
 
 
 def _header(message: Outgoing, name: str) -> bytes | None:

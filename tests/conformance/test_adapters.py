@@ -14,10 +14,10 @@ from connectors.adapters.base import Context
 from connectors.adapters.configuration import AdapterConfig
 from connectors.adapters.organs import Organs
 from connectors.adapters.registry import ADAPTERS
-from connectors.dedup import IdentityIndex
+from connectors.dedup import Identity, IdentityIndex
 from connectors.ingest import Prepared
 from connectors.publisher import PublishError
-from contract.records import H_ID, header
+from contract.records import H_ID, header, now_utc
 from gateway.inbox import Inbox
 from tests.conformance.kits import KITS, NAMES, Composition, Kit
 from tests.personal_ids import DIGIT_BOUNDED
@@ -137,8 +137,10 @@ class Archive:
     def __init__(self) -> None:
         self.raw: dict[bytes, bytes] = {}
         self.dead: dict[bytes, bytes] = {}
+        self.identities: list[Identity] = []   # what the gateway's index is loaded with at start
 
     def take(self, prepared: Prepared) -> None:
+        self.identities += prepared.identities
         for m in prepared.messages:
             key = header(m.headers, H_ID)
             assert key is not None
@@ -167,7 +169,7 @@ class FakeRoutes:
     async def publish(self, name: str, prepare: Any, count: bool = True) -> Prepared:
         if self.fail_after is not None and self.batches >= self.fail_after and not self.published_then_dies:
             raise PublishError("the process died", [])
-        prepared: Prepared = prepare()
+        prepared: Prepared = prepare(now_utc())   # the gateway gives its arrival clock's time
         self.archive.take(prepared)
         self.index.commit(ADAPTERS[name].target, prepared.identities)
         self.batches += 1
@@ -186,7 +188,7 @@ def inbox_run(
     """One `ioc run` of the inbox over `folder`; False when it died in the middle of the file."""
     index = IdentityIndex()
     target = ADAPTERS[kit.name].target
-    index.load(target, (bytes.fromhex(k.decode()) for k in archive.raw))  # restored from DuckDB at start
+    index.load(target, archive.identities)  # restored from DuckDB at start
     config = AdapterConfig(ctx_for(kit), inboxes={kit.name: folder}, inbox_batch_items=2)
     routes = FakeRoutes(kit.name, config.context, archive, index, fail_after, then_dies)
     inbox = Inbox(routes, config)  # type: ignore[arg-type]

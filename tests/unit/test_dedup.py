@@ -58,3 +58,25 @@ def test_identities_beyond_the_horizon_are_forgotten() -> None:
     assert not index.contains("telecom", ident(0, old, ("S1", old)))
     assert index.contains("telecom", ident(0, recent, ("S1", recent)))
     assert index.count("dvc") == 1 and index.count("telecom") == 1
+
+
+def test_a_copy_at_another_time_is_a_duplicate_when_the_identity_holds_no_time() -> None:
+    """A population event is its event_id: a copy re-sent with another event time is the same record
+    (found by the fault trials: accepted twice, archived once)."""
+    horizon = 30 * DAY_US
+    index = IdentityIndex(horizon)
+    old, first, later = NOW_US - 40 * DAY_US, NOW_US - 3 * DAY_US, NOW_US - 1 * DAY_US
+    undated = [Identity(ident(n, t).digest, t, None, dated=False) for n, t in ((1, old), (2, first))]
+    index.commit("population", undated)
+    assert not index.reserve("population", Identity(undated[1].digest, later, None, dated=False))
+    source = index._sources["population"]
+    source.forget_before(index.horizon_start_us(NOW_US) // DAY_US)
+    assert index.reserve("population", Identity(undated[0].digest, later, None, dated=False))   # forgotten
+    assert not index.reserve("population", Identity(undated[1].digest, old, None, dated=False))
+    assert index.count("population") == 1
+
+
+def test_population_identities_are_undated_the_others_dated() -> None:
+    from connectors.registry import SOURCES
+
+    assert [s for s, spec in SOURCES.items() if not spec.dated_identity] == ["population"]
