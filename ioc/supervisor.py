@@ -244,7 +244,7 @@ class Supervisor:
             missing = [] if drained else \
                 [m for m in self.gateway.journal.pending() if not _archived(m, archived, names)]
             await asyncio.to_thread(self.gateway.publisher.publish, missing, 120)
-            log.info("broker epoch %d ready: republished %s archived records and %d from the journal",
+            log.info("broker restored (epoch %d): republished %s archived records and %d from the journal",
                      self.restart["epoch"], restored.republished or "no", len(missing))
             for child in self.children:
                 child.restarts += 0 if drained else 1
