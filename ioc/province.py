@@ -13,12 +13,26 @@ TEMPLATE = Path("config") / "agency-template.csv"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", required=True, metavar="action")
-    init = sub.add_parser("init", help="write a province's folder: province.toml, communes.csv, agencies.csv")
+    init = sub.add_parser(
+        "init", help="write a province's folder: province.toml, communes.csv, agencies.csv, organs.csv"
+    )
     init.add_argument("province", help="its code (12) or name (Lai Châu, lai-chau, Ha Noi...)")
     init.add_argument("--out", type=Path, help="the folder (default: config/provinces/<name>)")
     init.add_argument("--agencies", type=Path, help="agency template (default: config/agency-template.csv)")
     init.add_argument("--force", action="store_true", help="replace the files if they exist")
     sub.add_parser("list", help="the 34 provinces: code, name, communes and wards")
+
+
+def organs_of(folder: Path) -> str:
+    """The adapters' organs.csv for a written folder: generated names, no guessed organ codes."""
+    from connectors.adapters.organs import default_organs
+    from contract.units import load_units
+
+    problems: list[str] = []
+    units = load_units(folder, problems)
+    if units is None or problems:
+        raise ValueError("; ".join(problems) or f"{folder}: no units")
+    return default_organs(folder, units)
 
 
 def main(config: None, args: argparse.Namespace) -> int:
@@ -38,7 +52,10 @@ def main(config: None, args: argparse.Namespace) -> int:
         own = root / TEMPLATE
         template = read_agency_template(args.agencies or (own if own.exists() else PROJECT_ROOT / TEMPLATE))
         out = args.out or root / "config" / "provinces" / province.slug
+        if (out / "organs.csv").exists() and not args.force:
+            raise FileExistsError(f"{out / 'organs.csv'} exists: --force replaces it")
         written = write_folder(out, province_files(province, template), args.force)
+        written += write_folder(out, {"organs.csv": organs_of(out)}, force=True)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
