@@ -14,7 +14,7 @@ time, for the screens and the reports alike:
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,7 +110,7 @@ def _official_group(rules: Rules, group: str, level: str, official: Official) ->
     return points
 
 
-def figures_by_unit(rows: list[Mapping[str, Any]]) -> dict[tuple[str, str], dict[tuple[str, str], float]]:
+def figures_by_unit(rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], dict[tuple[str, str], float]]:
     """index766_official rows -> (unit, period) -> (group, component) -> points."""
     out: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
     for r in rows:
@@ -120,8 +120,8 @@ def figures_by_unit(rows: list[Mapping[str, Any]]) -> dict[tuple[str, str], dict
     return out
 
 
-def compare_rows(rules: Rules, levels: Mapping[str, str], scores: list[Mapping[str, Any]],
-                 components: list[Mapping[str, Any]], figures: list[Mapping[str, Any]]
+def compare_rows(rules: Rules, levels: Mapping[str, str], scores: Sequence[Mapping[str, Any]],
+                 components: Sequence[Mapping[str, Any]], figures: Sequence[Mapping[str, Any]]
                  ) -> dict[tuple[str, str], Comparison]:
     """Per (unit, period) with a live score or an official figure: the comparison. `scores` are
     index766_scores rows, `components` index766_components rows, `figures` index766_official rows
