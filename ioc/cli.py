@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("--url", help="pipeline URL (default from the configuration)")
     ing.add_argument("--token", help="bearer token (default: configured or generated one)")
     ing.add_argument("--operator", help="meascollec, ves: the operator the files come from")
-    ing.add_argument("--period", help="portal766: the period a portal JSON answer is about (2026-11, 2026-Q4, 2026)")
+    ing.add_argument("--period", help="portal766: the period a portal JSON answer is about "
+                     "(2026-11, 2026-Q4, 2026)")
     ing.add_argument(
         "--broker",
         help="validate here and publish straight to this broker (host:port) "

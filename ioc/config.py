@@ -72,7 +72,8 @@ def topology(settings: Settings, with_index: bool = True) -> Topology:
 
 def catalogue_of(rules: Rules) -> Catalogue:
     """The groups and components of the 766 rules with their maxima, for the portal766 adapter."""
-    return Catalogue({g.code: g.max for g in rules.groups}, {c.code: (c.group, c.max) for c in rules.components})
+    return Catalogue({g.code: g.max for g in rules.groups},
+                     {c.code: (c.group, c.max) for c in rules.components})
 
 
 def catalogue_kpis(rules: Rules | None) -> set[str]:

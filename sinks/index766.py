@@ -16,7 +16,9 @@ def create_index766(con: duckdb.DuckDBPyConnection) -> None:
         unit VARCHAR, grain VARCHAR, period VARCHAR, group_code VARCHAR, component VARCHAR, kpi VARCHAR,
         ratio DOUBLE, points DOUBLE, max_points DOUBLE, lost DOUBLE, basis VARCHAR,
         PRIMARY KEY (unit, grain, period, component))""")
-    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [OFFICIAL_ARCHIVE]).fetchone()[0]:
+    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                        [OFFICIAL_ARCHIVE]).fetchone()
+    if found and found[0]:
         con.execute(OFFICIAL_VIEW)
 
 
@@ -31,7 +33,8 @@ OFFICIAL_VIEW = f"""CREATE OR REPLACE VIEW index766_official AS
            group_code, component, points, max_points, issued_at, received_at, figures
     FROM (SELECT record->>'unit' AS unit, record->>'period' AS period, record->>'group' AS group_code,
                  coalesce(record->>'component', '') AS component,
-                 CAST(record->>'points' AS DOUBLE) AS points, CAST(record->>'max_points' AS DOUBLE) AS max_points,
+                 CAST(record->>'points' AS DOUBLE) AS points,
+                 CAST(record->>'max_points' AS DOUBLE) AS max_points,
                  CAST(record->>'issued_at' AS TIMESTAMPTZ) AS issued_at, received_at,
                  count(*) OVER w AS figures,
                  row_number() OVER (w ORDER BY received_at DESC, id DESC) AS latest

@@ -61,9 +61,10 @@ def compare(rules: Rules, level: str, live: Mapping[str, Mapping[str, Any]], off
     no live score in the period. `official`: the unit's official figures for the period."""
     components = [_component(c.code, c.group, c.max, live.get(c.code), official) for c in rules.components
                   if live]
-    groups = []
+    groups, shift = [], 0.0
     for g in rules.groups:
         mine = [c for c in components if c["group"] == g.code]
+        live_points = sum(c["live_points"] for c in mine)
         whole = official.get((g.code, ""))
         if mine and whole is not None and all(c["basis"] in (*UNMEASURED, "official") for c in mine):
             estimate: float | None = whole
@@ -71,10 +72,12 @@ def compare(rules: Rules, level: str, live: Mapping[str, Mapping[str, Any]], off
                 c["basis"] = "official"
         else:
             estimate = sum(c["points"] for c in mine) if mine else None
+        shift += (estimate or 0.0) - live_points
         official_points = _official_group(rules, g.code, level, official)
         groups.append(GroupComparison(g.code, g.max, estimate, official_points))
-    totals = [g.estimate for g in groups]
-    estimate_total = sum(t for t in totals if t is not None) if live else None
+    # the live total moved by what official points changed (the total as the index stage scored it)
+    base = live_total if live_total is not None else sum(c["live_points"] for c in components)
+    estimate_total = base + shift if live else None
     officials = [g.official for g in groups]
     complete = all(o is not None for o in officials)
     official_total = sum(o for o in officials if o is not None) if complete else None

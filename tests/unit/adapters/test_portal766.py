@@ -95,7 +95,8 @@ def test_csv_worked_example_and_every_bad_row(ctx: Context) -> None:
 
 @pytest.mark.parametrize("text,reason", [
     ("unit,period,points\n03388,2026-11,3\n", "missing_field:group"),
-    ("unit,period,group,component,points,max_points\n03388,2026-11,TDGQ,ON_TIME,10,25\n", "bad_enum:max_points"),
+    ("unit,period,group,component,points,max_points\n03388,2026-11,TDGQ,ON_TIME,10,25\n",
+     "bad_enum:max_points"),
     ("unit,period,group,component,points,issued_at\n03388,2026-11,TDGQ,ON_TIME,10,yesterday\n",
      "bad_type:issued_at"),
     ("unit,period,group,component,points\n03388,2026-11,TDGQ,ON_TIME,-1\n", "bad_enum:points"),

@@ -142,7 +142,7 @@ function differenceCell(row) {
   if (!off || off.official === null || row.estimate === null) return h('td', {class: 'difference num'}, '—');
   const d = row.estimate - off.official;
   const dir = Math.abs(d) < 0.05 ? 'flat' : d > 0 ? 'up' : 'down';
-  return h('td', {class: `difference num change-${dir}`}, signed(d, 1));
+  return h('td', {class: `difference num diff-${dir}`}, signed(d, 1));   // neither good nor bad: no colour
 }
 
 // The period's report as `ioc report` makes it (workbook and leadership summary), in this language.
