@@ -10,7 +10,8 @@ Two document forms (README "Official 766 figures"):
   score per department (dvc-progress-tree, provide-online-tree, formality-online-payment-tree:
   the group is told by the parent's fields; `overview` and `parent` are the province, the request's
   `rootDepartmentId`). The answer does not name its period (it was in the
-  request): `?period=` / `--period`, or a top-level `"period"` a crawler adds.
+  request): a top-level `"period"` a crawler adds, else `?period=` / `--period`, else a period
+  just before the file name's suffix (`transparency-2026-11.json`, for inbox files).
 - a CSV with the header `unit,period,group,component,points` (optional `max_points`, `issued_at`).
 
 A wire item is one figure: a department's metric, a tree node, a CSV row. Departments are found by
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,6 +43,9 @@ TREE_GROUPS = (
     ("totalDossierOnlinePaymentSuccess", "TTTT"),    # formality-online-payment-tree
 )
 NO_SCORE = "no_score"
+MAX_DOCUMENT_BYTES = 16 << 20
+# A period written just before the file's suffix (transparency-2026-11.json): for inbox files.
+_FILE_PERIOD = re.compile(r"(\d{4}-Q[1-4]|\d{4}-\d{2}|\d{4})(?=\.[A-Za-z]+$)")
 
 
 class Portal766Adapter(Adapter):
@@ -49,6 +54,9 @@ class Portal766Adapter(Adapter):
     file_suffixes = (".json", ".csv")
 
     def read(self, body: bytes, meta: Meta, ctx: Context) -> Iterator[Mapped]:
+        if len(body) > ctx.max_document_bytes.get(self.name, MAX_DOCUMENT_BYTES):
+            yield dead("too_large", {"length": len(body)})
+            return
         text = body.lstrip(b"\xef\xbb\xbf \t\r\n")
         if text[:1] in (b"{", b"["):
             yield from _json_document(text, meta, ctx)
@@ -69,7 +77,8 @@ def _json_document(body: bytes, meta: Meta, ctx: Context) -> Iterator[Mapped]:
     if not isinstance(data, dict):
         yield dead("unparseable", {"keys": sorted(doc)[:20] if isinstance(doc, dict) else type(doc).__name__})
         return
-    period = doc.get("period", meta.period)
+    named = _FILE_PERIOD.search(meta.filename or "")
+    period = doc.get("period", meta.period or (named.group(1) if named else None))
     if not isinstance(period, str) or period_grain(period) is None:
         yield dead("missing_field:period" if period is None else "bad_type:period", {"period": period})
         return
@@ -138,7 +147,7 @@ def _figure(dept: dict[str, Any], period: str, group: str, component: str, score
     reason = _points_problem(score, maximum, group, component, ctx.catalogue, "score", "maxScore")
     if reason:
         return dead(reason, item)
-    wire = {"adapter": "portal766", "form": "json", "departmentId": dept.get("departmentId")}
+    wire = {"adapter": "portal766", "form": "json", "departmentCode": dept.get("departmentCode")}
     return Mapped(records=(_record(unit, period, group, component, score, ctx, wire),))
 
 
@@ -155,7 +164,7 @@ def _unit_of(dept: dict[str, Any], ctx: Context) -> str | None:
 
 def _reduce(dept: Any, metric: dict[str, Any] | None = None) -> dict[str, Any]:
     """What a dead letter keeps of a department: its identification and the figure, nothing else."""
-    keep = ("departmentId", "departmentCode", "departmentName", "departmentType", "departmentLevel",
+    keep = ("departmentCode", "departmentName", "departmentType", "departmentLevel",
             "score", "maxScore", "totalScore", "totalMaxScore")
     if not isinstance(dept, dict):
         return {"type": type(dept).__name__}
