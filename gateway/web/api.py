@@ -153,6 +153,7 @@ class ScreensApi:
                 "scores": await self.sink.rows(queries.ranking_scores(grain, [period, previous])),
                 "groups": await self.sink.rows(queries.ranking_groups(grain, [period, previous])),
                 "official": await self._official(rules, grain, period),
+                "official_previous": await self._official(rules, grain, previous),
             }
         )
 

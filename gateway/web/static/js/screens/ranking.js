@@ -50,8 +50,13 @@ function rowsFor(lvl) {
       if (lg && (lg.t || 0) >= ((row.groups[code] || {}).t || 0)) row.groups[code] = {value: lg.value, t: lg.t};
     }
     const before = prev.get(u.code);
-    row.previous = before ? before.total : null;
-    row.previousGroups = before ? before.groups : {};
+    const offBefore = (data.official_previous || {})[u.code];
+    const shiftBefore = offBefore && offBefore.estimate !== null && offBefore.live !== null ? offBefore.estimate - offBefore.live : 0;
+    row.previous = before && before.total !== null ? before.total + shiftBefore : null;   // the estimate then
+    row.previousGroups = before ? {...before.groups} : {};
+    for (const [code, g] of Object.entries((offBefore && offBefore.estimate !== null && offBefore.groups) || {})) {
+      if (g.estimate !== null && row.previousGroups[code]) row.previousGroups[code] = {...row.previousGroups[code], value: g.estimate};
+    }
     applyOfficial(row, (data.official || {})[u.code], base);
     return row;
   }).sort((a, b) => (b.estimate ?? -1) - (a.estimate ?? -1) || unitName(a.unit).localeCompare(unitName(b.unit)));
@@ -63,6 +68,10 @@ function applyOfficial(row, off, base) {
   row.off = off || null;
   const shift = off && off.estimate !== null && off.live !== null ? off.estimate - off.live : 0;
   row.estimate = row.total === null ? null : row.total + shift;
+  if (shift !== 0 && row.estimate !== null) {   // the rating band of the estimate (bands: highest first)
+    const b = config.index766.bands.find((x) => row.estimate >= x.min);
+    if (b) { row.band = b.code; row.band_confirmed = b.confirmed !== false; }
+  }
   row.usesOfficial = Boolean(off && off.official_components.length);
   row.estimateGroups = {};
   for (const [code, g] of Object.entries(row.groups)) {
@@ -80,10 +89,9 @@ function bandCell(code, confirmed) {
 }
 
 function change(row) {
-  if (row.total === null) return h('td', {class: 'change'}, '—');
-  // the previous period's total as the index stage scored it, so the change compares like with like
+  if (row.estimate === null) return h('td', {class: 'change'}, '—');
   if (row.previous === null) return h('td', {class: 'change change-new'}, t('ranking.new'));
-  const d = row.total - row.previous;
+  const d = row.estimate - row.previous;   // estimate against estimate, as the reports compare
   const dir = Math.abs(d) < 0.05 ? 'flat' : d > 0 ? 'up' : 'down';
   const arrow = {up: '↑', down: '↓', flat: '='}[dir];
   return h('td', {class: `change change-${dir}`, title: t(`ranking.change_${dir}`)}, h('span', {class: 'arrow'}, arrow), signed(d, 1));
@@ -170,8 +178,13 @@ function render() {
   const stored = data.scores.find((s) => s.unit === config.province && s.period === data.period);
   const liveProvince = get('index766.total', config.province, data.grain, data.period);
   const fresher = liveProvince && (!stored || (liveProvince.t || 0) >= (stored.t || 0));
-  const provinceTotal = fresher ? liveProvince.value : stored ? stored.total : null;
-  const provinceBand = bandOf((fresher && liveProvince.band) || (stored && stored.band));
+  const offProvince = (data.official || {})[config.province];
+  const provinceShift = offProvince && offProvince.estimate !== null && offProvince.live !== null ? offProvince.estimate - offProvince.live : 0;
+  const liveTotal = fresher ? liveProvince.value : stored ? stored.total : null;
+  const provinceTotal = liveTotal === null ? null : liveTotal + provinceShift;
+  const provinceBand = provinceShift !== 0 && provinceTotal !== null
+    ? config.index766.bands.find((x) => provinceTotal >= x.min)
+    : bandOf((fresher && liveProvince.band) || (stored && stored.band));
   const summary = h('div', {class: 'screen-meta'},
     t('ranking.period', {period: period(data.grain, data.period), previous: period(data.grain, data.previous)}),
     ' · ', t('ranking.province', {name: unitName(config.province), total: num(provinceTotal, 1),
