@@ -94,3 +94,10 @@ def test_rows_without_a_live_score(rules: Rules) -> None:
     c = rows[("03408", "2026-11")]
     assert c.estimate is None and c.official is None and c.difference is None
     assert next(g for g in c.groups if g.code == "TDGQ").official == 18.2
+
+
+def test_figures_the_rules_do_not_allow_are_left_out(rules: Rules) -> None:
+    # what a contract record posted past the adapter could carry: another group's component, too many points
+    figures = {("CKMB", "ON_TIME"): 3.0, ("CKMB", "PUBLISH_ON_TIME"): 7.0, ("XYZ", ""): 1.0}
+    c = compare(rules, "commune", live_rows(rules), figures)
+    assert c.official_groups == 0 and all(x["basis"] != "official" for x in c.components)

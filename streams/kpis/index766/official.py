@@ -58,7 +58,10 @@ class Comparison:
 def compare(rules: Rules, level: str, live: Mapping[str, Mapping[str, Any]], official: Official,
             live_total: float | None = None) -> Comparison:
     """`live`: component code -> its index766_components row (points, basis); empty when the unit has
-    no live score in the period. `official`: the unit's official figures for the period."""
+    no live score in the period. `official`: the unit's official figures for the period; one the rules
+    do not know or beyond its maximum (sent as a contract record, past the portal766 adapter's
+    checks) is left out."""
+    official = _known(rules, official)
     components = [_component(c.code, c.group, c.max, live.get(c.code), official) for c in rules.components
                   if live]
     groups, shift = [], 0.0
@@ -82,6 +85,12 @@ def compare(rules: Rules, level: str, live: Mapping[str, Mapping[str, Any]], off
     complete = all(o is not None for o in officials)
     official_total = sum(o for o in officials if o is not None) if complete else None
     return Comparison(live_total, estimate_total, official_total, tuple(groups), tuple(components))
+
+
+def _known(rules: Rules, official: Official) -> dict[tuple[str, str], float]:
+    limits = {(g.code, ""): g.max for g in rules.groups}
+    limits.update({(c.group, c.code): c.max for c in rules.components})
+    return {k: v for k, v in official.items() if k in limits and 0 <= v <= limits[k]}
 
 
 def _component(code: str, group: str, maximum: float, row: Mapping[str, Any] | None,
