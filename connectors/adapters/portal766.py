@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from connectors.adapters.base import Adapter, Catalogue, Context, Mapped, Meta, dead, ignored, load_json
+from connectors.adapters.xml import rejected_item
 from connectors.fields import is_int
 from connectors.official766 import period_grain
 from contract.periods import period_bounds
@@ -55,7 +56,7 @@ class Portal766Adapter(Adapter):
 
     def read(self, body: bytes, meta: Meta, ctx: Context) -> Iterator[Mapped]:
         if len(body) > ctx.max_document_bytes.get(self.name, MAX_DOCUMENT_BYTES):
-            yield dead("too_large", {"length": len(body)})
+            yield dead("too_large", rejected_item(body, "over max_document_bytes", "json"))
             return
         text = body.lstrip(b"\xef\xbb\xbf \t\r\n")
         if text[:1] in (b"{", b"["):
@@ -70,12 +71,12 @@ class Portal766Adapter(Adapter):
 def _json_document(body: bytes, meta: Meta, ctx: Context) -> Iterator[Mapped]:
     try:
         doc = load_json(body)
-    except ValueError:
-        yield dead("unparseable", {"length": len(body)})
+    except ValueError as exc:
+        yield dead("unparseable", rejected_item(body, str(exc), "json"))
         return
     data = doc.get("data") if isinstance(doc, dict) else None
-    if not isinstance(data, dict):
-        yield dead("unparseable", {"keys": sorted(doc)[:20] if isinstance(doc, dict) else type(doc).__name__})
+    if not isinstance(data, dict):   # an error answer ({"code": "ERR", ...}) or another document
+        yield dead("unparseable", rejected_item(body, "not the portal's answer: no data object", "json"))
         return
     named = _FILE_PERIOD.search(meta.filename or "")
     period = doc.get("period", meta.period or (named.group(1) if named else None))
@@ -180,8 +181,8 @@ def _reduce(dept: Any, metric: dict[str, Any] | None = None) -> dict[str, Any]:
 def _csv_document(body: bytes, ctx: Context) -> Iterator[Mapped]:
     try:
         text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        yield dead("unparseable", {"length": len(body), "encoding": "not UTF-8"})
+    except UnicodeDecodeError as exc:   # every value starred: nothing of it can be told apart
+        yield dead("unparseable", rejected_item(body, f"not UTF-8: {exc}", "xml"))
         return
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]

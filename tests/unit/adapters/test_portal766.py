@@ -143,3 +143,14 @@ def test_period_inside_the_document_and_duplicates(ctx: Context) -> None:
 def test_examples_exist() -> None:
     assert {p.name for p in Path(EXAMPLES).iterdir()} >= {
         "transparency-2026-11.json", "dvc-progress-tree-2026-11.json", "figures-2026-11.csv"}
+
+
+def test_unreadable_documents_keep_their_head_masked(ctx: Context) -> None:
+    latin1 = "unit,period,group,component,points\n03388,2026-11,CKMB,,Châu\n".encode("latin-1")
+    [letter] = dead_letters(run("portal766", latin1, ctx=ctx))
+    item = orjson.loads(letter["record"])["item"]
+    assert letter["reason"] == "unparseable" and item["problem"].startswith("not UTF-8")
+    assert "03388" not in item["text"] and item["length"] == len(latin1) and len(item["sha256"]) == 64
+    big = b'{"code": "OK", "data": {"evaluation": [' + b" " * (1 << 11) + b"]}}"
+    small = replace(ctx, max_document_bytes={"portal766": 1 << 10})
+    assert reasons(run("portal766", big, NOV, ctx=small)) == Counter({"too_large": 1})
