@@ -15,8 +15,10 @@ Two document forms (README "Official 766 figures"):
 - a CSV with the header `unit,period,group,component,points` (optional `max_points`, `issued_at`).
 
 A wire item is one figure: a department's metric, a tree node, a CSV row. Departments are found by
-`departmentCode` (an organ id, or a unit code), then `departmentName` (organs.csv), the province by
-its own `departmentType`. A `null` score is no figure (ignored, `no_score`: null is not 0).
+`departmentCode` (an organ id, or a unit code), then `departmentName` (organs.csv; without the
+portal's " - Tỉnh ..." suffix if need be), the province by its own `departmentType`. A `null` score
+is no figure (ignored, `no_score`: null is not 0); a metric the rules do not have and that carries no
+points (`PETITION_CLASSIFICATION_*`: score null, maxScore 0) is ignored as `unscored_metric`.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ TREE_GROUPS = (
     ("totalDossierOnlinePaymentSuccess", "TTTT"),    # formality-online-payment-tree
 )
 NO_SCORE = "no_score"
+UNSCORED = "unscored_metric"
 MAX_DOCUMENT_BYTES = 16 << 20
 # A period written just before the file's suffix (transparency-2026-11.json): for inbox files.
 _FILE_PERIOD = re.compile(r"(\d{4}-Q[1-4]|\d{4}-\d{2}|\d{4})(?=\.[A-Za-z]+$)")
@@ -109,9 +112,10 @@ def _metrics(data: dict[str, Any], period: str, ctx: Context) -> Iterator[Mapped
                 continue
             code = metric.get("code")
             if code not in ctx.catalogue.components:
-                # the portal lists metrics it does not score (PETITION_CLASSIFICATION_*): no figure
-                yield (ignored(NO_SCORE) if metric.get("score") is None and metric.get("maxScore") is None
-                       else dead("bad_enum:code", _reduce(dept, metric)))
+                # the portal lists metrics that carry no points (PETITION_CLASSIFICATION_*: score null,
+                # maxScore 0): no figure; an unknown metric with points is another scoring version
+                unscored = not metric.get("score") and not metric.get("maxScore")
+                yield ignored(UNSCORED) if unscored else dead("bad_enum:code", _reduce(dept, metric))
                 continue
             group = ctx.catalogue.components[code][0]
             yield _figure(dept, period, group, code, metric.get("score"), metric.get("maxScore"), ctx, metric,
@@ -160,7 +164,10 @@ def _unit_of(dept: dict[str, Any], ctx: Context) -> str | None:
         found = ctx.organs.unit_of_id(code) or (code if code in ctx.units.units else None)
         if found:
             return found
-    return ctx.organs.unit_of_name(name) if isinstance(name, str) else None
+    if not isinstance(name, str):
+        return None
+    # the portal tells same-named units apart with a suffix: "Sở Công Thương - Tỉnh Phú Thọ"
+    return ctx.organs.unit_of_name(name) or ctx.organs.unit_of_name(name.rsplit(" - ", 1)[0])
 
 
 def _reduce(dept: Any, metric: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -154,3 +154,17 @@ def test_unreadable_documents_keep_their_head_masked(ctx: Context) -> None:
     big = b'{"code": "OK", "data": {"evaluation": [' + b" " * (1 << 11) + b"]}}"
     small = replace(ctx, max_document_bytes={"portal766": 1 << 10})
     assert reasons(run("portal766", big, NOV, ctx=small)) == Counter({"too_large": 1})
+
+
+def test_handling_satisfaction_answer_as_the_portal_sends_it(ctx: Context) -> None:
+    # as qd766's fixtures: classification metrics carry no points (score null, maxScore 0), agencies
+    # and communes are told apart by a " - Tỉnh ..." suffix, a 0 is a figure
+    path = EXAMPLES / "handling-satisfaction-2026-11.json"
+    p = run("portal766", path.read_bytes(), Meta(filename=path.name), ctx=ctx)
+    got = figures(raw_records(p))
+    assert got[("12", "MDHL", "PETITION_PROCESSING_ON_TIME")] == 5.33
+    assert got[("12.SNV", "MDHL", "DOSSIER_RECEIVING_SATISFACTION")] == 0.0
+    assert got[("03390", "MDHL", "PETITION_HANDLING_SATISFACTION")] == 6.0
+    assert len(got) == 9 and reasons(p) == Counter()
+    assert counts(p)["ignored_kinds"] == {"unscored_metric": 3}
+    assert raw_records(p)[0]["period"] == "2026-11"   # from the file's name
