@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from ioc.client import call
 from tests import dvc_dataset as ds
 from tests.harness import ROOT, Pipeline
+from tests.integration.test_reports import pdf_text
 
 pytestmark = pytest.mark.integration
 EXAMPLES = ROOT / "examples" / "official"
@@ -154,3 +155,11 @@ def test_a_reissued_figure_replaces_the_earlier_one(pipeline: Pipeline, tmp_path
         -4.5
     )
     assert tttt[ds.A]["DOSSIERS_PAID_ONLINE.basis"] == "đo được"  # measured: the live estimate stands
+
+    pdf = tmp_path / "nov.pdf"
+    made = pipeline.cli("report", "--format", "pdf", "--period", "2026-11", "--out", str(pdf))
+    assert made.returncode == 0, made.stderr
+    text = pdf_text(pdf)
+    line = next(t for t in text.splitlines() if "Đoàn Kết" in t and "Trung bình" in t)
+    assert "69,9" in line and "83,5" in line and "−13,6" in line  # estimate, official, difference
+    assert "Điểm chính thức" in text and "Chênh lệch" in text
