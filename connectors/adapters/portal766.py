@@ -9,9 +9,9 @@ Two document forms (README "Official 766 figures"):
   (transparency, handling-satisfaction, dossier-digitized), or `parent` + `children[]` with one
   score per department (dvc-progress-tree, provide-online-tree, formality-online-payment-tree:
   the group is told by the parent's fields; `overview` and `parent` are the province, the request's
-  `rootDepartmentId`). The answer does not name its period (it was in the
-  request): a top-level `"period"` a crawler adds, else `?period=` / `--period`, else a period
-  just before the file name's suffix (`transparency-2026-11.json`, for inbox files).
+  `rootDepartmentId`). The answer does not name its period (it was in the request): a top-level
+  `"period"` a crawler adds (and `"issued_at"`, when it read it), else `?period=` / `--period`, else
+  a period just before the file name's suffix (`transparency-2026-11.json`, for inbox files).
 - a CSV with the header `unit,period,group,component,points` (optional `max_points`, `issued_at`).
 
 A wire item is one figure: a department's metric, a tree node, a CSV row. Departments are found by
@@ -27,6 +27,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from connectors.adapters.base import Adapter, Catalogue, Context, Mapped, Meta, dead, ignored, load_json
@@ -86,10 +87,14 @@ def _json_document(body: bytes, meta: Meta, ctx: Context) -> Iterator[Mapped]:
     if not isinstance(period, str) or period_grain(period) is None:
         yield dead("missing_field:period" if period is None else "bad_type:period", {"period": period})
         return
-    if "parent" in data or "children" in data:
-        yield from _tree(data, period, ctx)
-    else:
-        yield from _metrics(data, period, ctx)
+    issued = doc.get("issued_at")   # when the crawler read the answer: a re-issue is then a new record
+    if issued is not None and (not isinstance(issued, str) or parse_ts(issued) is None):
+        yield dead("bad_type:issued_at", {"issued_at": issued})
+        return
+    tree = "parent" in data or "children" in data
+    mapped = _tree(data, period, ctx) if tree else _metrics(data, period, ctx)
+    for m in mapped:
+        yield replace(m, records=tuple({**r, "issued_at": issued} for r in m.records)) if issued else m
 
 
 def _departments(data: dict[str, Any], head: str, rest: str) -> list[Any]:

@@ -138,6 +138,13 @@ def test_period_inside_the_document_and_duplicates(ctx: Context) -> None:
     assert counts(first)["accepted"] == 4 and counts(again)["duplicate"] == 4
     reissued = body.replace(b'"score":18.2', b'"score":18.4')
     assert counts(run("portal766", reissued, index=index, ctx=ctx))["accepted"] == 1   # a new figure
+    # the earlier figure issued again later: new when the crawler says when it read it
+    assert counts(run("portal766", body, index=index, ctx=ctx))["duplicate"] == 4
+    later = orjson.dumps({**doc, "period": "2026-11", "issued_at": "2026-12-05T09:00:00+07:00"})
+    p = run("portal766", later, index=index, ctx=ctx)
+    assert counts(p)["accepted"] == 4 and raw_records(p)[0]["issued_at"] == "2026-12-05T09:00:00+07:00"
+    bad = orjson.dumps({**doc, "period": "2026-11", "issued_at": "yesterday"})
+    assert reasons(run("portal766", bad, ctx=ctx)) == Counter({"bad_type:issued_at": 1})
 
 
 def test_examples_exist() -> None:
