@@ -24,8 +24,9 @@ def create_index766(con: duckdb.DuckDBPyConnection) -> None:
 
 OFFICIAL_ARCHIVE = "raw_official766"
 # The latest official figure per unit, period, group and component (component '': the group's
-# points as a whole), by arrival: a re-issued figure replaces the earlier one. `received_at` is
-# when the kept figure arrived, `figures` how many were received for that key in all.
+# points as a whole): a re-issued figure replaces the earlier one; the latest by when it was read off
+# the portal (`issued_at`) when given, else by arrival (an old answer sent again late does not win).
+# `received_at` is when the kept figure arrived, `figures` how many were received for that key.
 OFFICIAL_VIEW = f"""CREATE OR REPLACE VIEW index766_official AS
     SELECT unit, period,
            CASE WHEN period LIKE '%-Q%' THEN 'quarter' WHEN length(period) = 7 THEN 'month' ELSE 'year' END
@@ -37,7 +38,9 @@ OFFICIAL_VIEW = f"""CREATE OR REPLACE VIEW index766_official AS
                  CAST(record->>'max_points' AS DOUBLE) AS max_points,
                  CAST(record->>'issued_at' AS TIMESTAMPTZ) AS issued_at, received_at,
                  count(*) OVER w AS figures,
-                 row_number() OVER (w ORDER BY received_at DESC, id DESC) AS latest
+                 row_number() OVER (w ORDER BY
+                     coalesce(CAST(record->>'issued_at' AS TIMESTAMPTZ), received_at) DESC,
+                     received_at DESC, id DESC) AS latest
           FROM {OFFICIAL_ARCHIVE}
           WINDOW w AS (PARTITION BY record->>'unit', record->>'period', record->>'group',
                                     coalesce(record->>'component', '')))
