@@ -201,7 +201,7 @@ def _ranking(report: Report, s: dict[str, ParagraphStyle]) -> list[Any]:
                 t("col_rank"),
                 t.level(level),
                 t("col_total"),
-                t("col_official"),
+                t("col_official_short"),
                 t("col_official_difference"),
                 t("col_band"),
                 t("col_previous_total"),
@@ -228,7 +228,7 @@ def _ranking(report: Report, s: dict[str, ParagraphStyle]) -> list[Any]:
             Spacer(1, 4),
             _table(
                 rows,
-                [WIDTH * w for w in (0.07, 0.31, 0.10, 0.11, 0.10, 0.13, 0.09, 0.09)],
+                [WIDTH * w for w in (0.07, 0.27, 0.11, 0.12, 0.11, 0.13, 0.10, 0.09)],
                 numeric_from=2,
                 bold_rows=tuple(bold),
             ),
