@@ -4,11 +4,13 @@ from __future__ import annotations
 from connectors.base import SourceSpec
 from connectors.dvc import DvcSource
 from connectors.eoffice import EofficeSource
+from connectors.official766 import Official766Source
 from connectors.population import PopulationSource
 from connectors.telecom import TelecomSource
 
 SOURCES: dict[str, SourceSpec] = {
-    spec.name: spec for spec in (DvcSource(), EofficeSource(), PopulationSource(), TelecomSource())}
+    spec.name: spec for spec in (DvcSource(), EofficeSource(), PopulationSource(), TelecomSource(),
+                                     Official766Source())}
 
 
 def source_names() -> list[str]:

@@ -177,7 +177,8 @@ class AdapterRoutes:
                 verdict,
                 {"WWW-Authenticate": "Bearer"} if verdict == 401 else None,
             )
-        meta = Meta(request.query.get("operator"), _filename(request.headers.get("X-Filename")))
+        meta = Meta(request.query.get("operator"), _filename(request.headers.get("X-Filename")),
+                    request.query.get("period"))
         if adapter.needs_operator and meta.operator not in self.config.context.operators:
             known = ", ".join(sorted(self.config.context.operators))
             return _json({"error": f"?operator= must name a configured operator ({known})"}, 400)

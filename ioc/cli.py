@@ -53,11 +53,13 @@ def _parser() -> argparse.ArgumentParser:
         "ingest", help="send files of source records, or of a source system's own wire format"
     )
     ing.add_argument("source", help="a source (dvc, eoffice, population, telecom) or an adapter "
-                     "(dvcqg, edxml, meascollec, ves)")
+                     "(dvcqg, edxml, meascollec, ves, portal766)")
     ing.add_argument("files", nargs="+", type=Path)
     ing.add_argument("--url", help="pipeline URL (default from the configuration)")
     ing.add_argument("--token", help="bearer token (default: configured or generated one)")
     ing.add_argument("--operator", help="meascollec, ves: the operator the files come from")
+    ing.add_argument("--period", help="portal766: the period a portal JSON answer is about "
+                     "(2026-11, 2026-Q4, 2026)")
     ing.add_argument(
         "--broker",
         help="validate here and publish straight to this broker (host:port) "
@@ -237,7 +239,7 @@ def _ingest(config: Config, args: argparse.Namespace) -> int:
             return 2
         url = (args.url or settings.http_url).rstrip("/")
         token = args.token or read_token(settings.tokens, args.source, settings.state_dir)
-        return ingest_wire(config, args.source, args.files, url, token, args.operator)
+        return ingest_wire(config, args.source, args.files, url, token, args.operator, args.period)
     if args.broker:
         from ioc.direct_ingest import ingest_to_broker
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from alerts.alertmanager import AlertmanagerSettings, alertmanager_of
 from alerts.catchup import backfill_after_of
 from alerts.rules import AlertRule, alert_rules_of
+from connectors.adapters.base import Catalogue
 from connectors.adapters.configuration import AdapterConfig, load_adapters
 from connectors.registry import source_names
 from contract.errors import ConfigError
@@ -48,6 +49,9 @@ def load_config(path: Path | str | None = None, broker: str | None = None) -> Co
     known = catalogue_kpis(index766.rules if index766 else None)
     alerts = alert_rules_of(settings, known, problems)
     adapters = load_adapters(settings, problems)
+    if index766 is not None:   # portal766 checks official figures against the rules in force
+        catalogue = catalogue_of(index766.rules)
+        adapters = replace(adapters, context=replace(adapters.context, catalogue=catalogue))
     alertmanager = alertmanager_of(settings, problems)
     backfill_after_s = backfill_after_of(settings, problems)
     auth = auth_of(settings, problems)
@@ -64,6 +68,12 @@ def topology(settings: Settings, with_index: bool = True) -> Topology:
                   for s in source_names())
     return Topology(flows, settings.partitions, index_input=KPIS["dvc"].domain if with_index else None,
                     index_domain=INDEX_DOMAIN, names=TopicNames(settings.namespace))
+
+
+def catalogue_of(rules: Rules) -> Catalogue:
+    """The groups and components of the 766 rules with their maxima, for the portal766 adapter."""
+    return Catalogue({g.code: g.max for g in rules.groups},
+                     {c.code: (c.group, c.max) for c in rules.components})
 
 
 def catalogue_kpis(rules: Rules | None) -> set[str]:

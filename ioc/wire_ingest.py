@@ -33,7 +33,8 @@ def bodies(name: str, path: Path) -> Iterator[bytes]:
 
 
 def ingest_wire(
-    config: Config, name: str, files: list[Path], url: str, token: str | None, operator: str | None
+    config: Config, name: str, files: list[Path], url: str, token: str | None, operator: str | None,
+    period: str | None = None,
 ) -> int:
     adapter = ADAPTERS[name]
     if adapter.needs_operator and operator not in config.adapters.context.operators:
@@ -41,6 +42,8 @@ def ingest_wire(
         print(f"error: {name} needs --operator, one of: {known}", file=sys.stderr)
         return 2
     query = f"?operator={quote(operator)}" if adapter.needs_operator and operator else ""
+    if period:
+        query += f"{'&' if query else '?'}period={quote(period)}"
     totals: dict[str, Any] = {
         "items": 0,
         "records": 0,

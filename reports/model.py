@@ -16,6 +16,7 @@ from reports.episodes import Episode, episodes
 from reports.settings import ReportSettings
 from reports.spec import ReportSpec
 from reports.text import KpiCatalogue, Text
+from streams.kpis.index766.official import Comparison, compare_rows
 from streams.kpis.index766.rules import Rules
 
 Rows = Sequence[Mapping[str, Any]]
@@ -85,6 +86,7 @@ class Report:
     late: list[LateDossier] = field(default_factory=list)
     overdue: list[OverdueDossier] = field(default_factory=list)
     cut_offs: list[Episode] = field(default_factory=list)
+    comparisons: dict[tuple[str, str], Comparison] = field(default_factory=dict)  # (unit, period)
 
     @property
     def text(self) -> Text:
@@ -130,6 +132,10 @@ class Report:
         ]
         return sorted(scores, key=lambda s: (s.total is None, -(s.total or 0), self.name(s.unit)))
 
+    def comparison(self, unit: str) -> Comparison | None:
+        """The unit's estimate beside the official score, this period (None: neither has points)."""
+        return self.comparisons.get((unit, self.spec.period))
+
     def components_of(self, unit: str, previous: bool = False) -> list[Component]:
         return self.components.get((unit, self.spec.previous if previous else self.spec.period), [])
 
@@ -149,8 +155,13 @@ def assemble(
     """The report from the rows of every query of reports.sql.queries(spec), by the same names."""
     report = Report(spec, units, rules, catalogue, settings)
     report.kpis = {(r["kpi"], r["unit"], r["period"]): r["value"] for r in rows["kpis"]}
-    report.scores = _scores(spec, units, rows["scores"])
-    for r in rows["components"]:
+    score_rows, component_rows = rows["scores"], rows["components"]
+    if rules is not None:
+        levels = {code: u.level for code, u in units.units.items()}
+        report.comparisons = compare_rows(rules, levels, score_rows, component_rows, rows.get("official", []))
+        score_rows, component_rows = _with_official(report, rules, score_rows, component_rows)
+    report.scores = _scores(spec, units, score_rows)
+    for r in component_rows:
         report.components.setdefault((r["unit"], r["period"]), []).append(_component(r))
     report.late = [_late(r) for r in rows["late"]]
     report.overdue = [_overdue(r) for r in rows["overdue"]]
@@ -158,6 +169,35 @@ def assemble(
         rows["cut_off"], rows["cut_off_alerts"], spec.start_ms, spec.end_ms, spec.now_ms
     )
     return report
+
+
+def _with_official(report: Report, rules: Rules, scores: Rows, components: Rows) -> tuple[Rows, Rows]:
+    """The estimate everywhere a report shows the index: components the pipeline cannot measure take
+    the official points (basis `official`), totals, bands and groups follow (official.py)."""
+    new_scores: list[Mapping[str, Any]] = []
+    for r in scores:
+        c = report.comparisons.get((r["unit"], r["period"]))
+        if c is None or c.estimate is None or not any(x["basis"] == "official" for x in c.components):
+            new_scores.append(r)   # nothing official changed it: the index stage's score as it is
+            continue
+        band = rules.band(c.estimate)
+        new_scores.append({**r, "total": c.estimate, "band": band.code, "band_confirmed": band.confirmed})
+        report.kpis[("index766.total", r["unit"], r["period"])] = c.estimate
+        for g in c.groups:
+            if g.estimate is not None:
+                report.kpis[(f"index766.group.{g.code}", r["unit"], r["period"])] = g.estimate
+    new_components: list[Mapping[str, Any]] = []
+    for r in components:
+        c = report.comparisons.get((r["unit"], r["period"]))
+        mine = next((x for x in c.components if x["code"] == r["component"]), None) if c else None
+        if mine is not None and mine["basis"] == "official" and r["basis"] != "official":
+            whole = mine["official_points"] is None   # the group's figure stands for it: no points of its own
+            points = None if whole else mine["points"]
+            lost = None if points is None else r["max_points"] - points
+            new_components.append({**r, "ratio": None, "points": points, "lost": lost, "basis": "official"})
+        else:
+            new_components.append(r)
+    return new_scores, new_components
 
 
 def _scores(spec: ReportSpec, units: UnitRegistry, rows: Rows) -> dict[str, Score]:

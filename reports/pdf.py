@@ -201,6 +201,8 @@ def _ranking(report: Report, s: dict[str, ParagraphStyle]) -> list[Any]:
                 t("col_rank"),
                 t.level(level),
                 t("col_total"),
+                t("col_official_short"),
+                t("col_official_difference"),
                 t("col_band"),
                 t("col_previous_total"),
                 t("col_change"),
@@ -214,6 +216,7 @@ def _ranking(report: Report, s: dict[str, ParagraphStyle]) -> list[Any]:
                     str(sc.rank),
                     Paragraph(_text(report.name(sc.unit)), s["cell"]),
                     t.number(sc.total or 0, 1),
+                    *_official_cells(report, sc.unit),
                     band_name(report, sc.band) + star,
                     "—" if sc.previous is None else t.number(sc.previous, 1),
                     "—" if sc.change is None else t.signed(sc.change, 1),
@@ -225,13 +228,27 @@ def _ranking(report: Report, s: dict[str, ParagraphStyle]) -> list[Any]:
             Spacer(1, 4),
             _table(
                 rows,
-                [WIDTH * w for w in (0.08, 0.38, 0.13, 0.15, 0.13, 0.13)],
+                [WIDTH * w for w in (0.07, 0.27, 0.11, 0.12, 0.11, 0.13, 0.10, 0.09)],
                 numeric_from=2,
                 bold_rows=tuple(bold),
             ),
         ]
     story.append(Paragraph(_text(t("ranking_note", version=rules.version)), s["small"]))
+    if report.comparisons:
+        story.append(Paragraph(_text(t("official_note")), s["small"]))
     return story + _movers(report, s)
+
+
+def _official_cells(report: Report, unit: str) -> list[str]:
+    """The official score (or how many groups have one) and the estimate minus it."""
+    c = report.comparison(unit)
+    if c is None or c.official_groups == 0:
+        return ["—", "—"]
+    if c.official is None:
+        groups = len(report.rules.groups) if report.rules else 0
+        return [report.text("official_partial", n=c.official_groups, all=groups), "—"]
+    difference = "—" if c.difference is None else report.text.signed(c.difference, 1)
+    return [report.text.number(c.official, 1), difference]
 
 
 def _movers(report: Report, s: dict[str, ParagraphStyle]) -> list[Any]:

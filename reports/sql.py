@@ -43,6 +43,12 @@ def components(spec: ReportSpec) -> str:
         FROM index766_components WHERE {_periods(spec)}"""
 
 
+def official(spec: ReportSpec) -> str:
+    """The portal's latest official figures of both periods (the view index766_official)."""
+    return f"""SELECT unit, period, group_code, component, points, epoch_ms(received_at) AS received
+        FROM index766_official WHERE {_periods(spec)}"""
+
+
 def late_dossiers(spec: ReportSpec) -> str:
     """Dossiers finished late in the period (what dvc.on_time_rate counted late), worst first."""
     return f"""SELECT unit, dossier, procedure, epoch_ms(received_at) AS received_at,
@@ -93,6 +99,7 @@ def queries(spec: ReportSpec) -> dict[str, str]:
         "kpis": kpis(spec),
         "scores": scores(spec),
         "components": components(spec),
+        "official": official(spec),
         "late": late_dossiers(spec),
         "overdue": overdue_dossiers(spec),
         "cut_off": cut_off_changes(spec),

@@ -143,12 +143,16 @@ def _index(report: Report, ws: Worksheet) -> None:
             t("col_level"),
             t("col_rank"),
             t("col_total"),
+            t("col_official"),
+            t("col_difference"),
+            t("col_official_groups"),
             t("col_band"),
             t("col_previous_total"),
             t("col_change_total"),
         ]
         + [report.catalogue.name(g, t.lang) for g in groups],
-        ["code", "name", "level", "rank", "index766.total", "band", "previous", "change"] + groups,
+        ["code", "name", "level", "rank", "index766.total", "official.total", "official.difference",
+         "official.groups", "band", "previous", "change"] + groups,
     )
     for unit in report.in_scope():
         score = report.scores.get(unit.code)
@@ -159,10 +163,14 @@ def _index(report: Report, ws: Worksheet) -> None:
         _put(ws, row, 4, score.rank if score else None)
         now, before = (report.value("index766.total", unit.code, previous=p) for p in (False, True))
         _put(ws, row, 5, now, "0.0")
-        _put(ws, row, 6, band_name(report, score.band) if score and score.band else None)
-        _put(ws, row, 7, before, "0.0")
-        _put(ws, row, 8, None if now is None or before is None else now - before, "+0.0;-0.0;0.0")
-        for col, kpi in enumerate(groups, start=9):
+        official = report.comparison(unit.code)
+        _put(ws, row, 6, official.official if official else None, "0.00")
+        _put(ws, row, 7, official.difference if official else None, "+0.00;-0.00;0.00")
+        _put(ws, row, 8, official.official_groups if official else None)
+        _put(ws, row, 9, band_name(report, score.band) if score and score.band else None)
+        _put(ws, row, 10, before, "0.0")
+        _put(ws, row, 11, None if now is None or before is None else now - before, "+0.0;-0.0;0.0")
+        for col, kpi in enumerate(groups, start=12):
             _put(ws, row, col, report.value(kpi, unit.code), "0.0")
 
 
@@ -170,8 +178,10 @@ def _group(report: Report, ws: Worksheet, group: str) -> None:
     t, rules = report.text, report.rules
     assert rules is not None
     parts = [c for c in rules.components if c.group == group]
-    labels = [t("col_code"), t("col_name"), t("col_level"), t("col_group_points")]
-    keys = ["code", "name", "level", f"index766.group.{group}"]
+    labels = [t("col_code"), t("col_name"), t("col_level"), t("col_group_points"), t("col_official"),
+              t("col_difference")]
+    keys = ["code", "name", "level", f"index766.group.{group}", f"official.{group}",
+            f"official.difference.{group}"]
     for c in parts:
         name = component_name(report, c.code)
         labels += [
@@ -188,10 +198,14 @@ def _group(report: Report, ws: Worksheet, group: str) -> None:
         ws.append(_unit_cells(report, unit.code))
         row = ws.max_row
         _put(ws, row, 4, report.value(f"index766.group.{group}", unit.code), "0.0")
+        official = report.comparison(unit.code)
+        mine = next((g for g in official.groups if g.code == group), None) if official else None
+        _put(ws, row, 5, mine.official if mine else None, "0.00")
+        _put(ws, row, 6, mine.difference if mine else None, "+0.00;-0.00;0.00")
         for i, part in enumerate(parts):
             got = found.get(part.code)
             fill = t.basis_fill(got.basis) if got else ""
-            col = 5 + 3 * i
+            col = 7 + 3 * i
             _put(ws, row, col, got.ratio if got else None, "0.0%", fill)
             _put(ws, row, col + 1, got.points if got else None, "0.00", fill)
             _put(ws, row, col + 2, t.basis(got.basis) if got else None, None, fill)

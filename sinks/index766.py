@@ -16,6 +16,35 @@ def create_index766(con: duckdb.DuckDBPyConnection) -> None:
         unit VARCHAR, grain VARCHAR, period VARCHAR, group_code VARCHAR, component VARCHAR, kpi VARCHAR,
         ratio DOUBLE, points DOUBLE, max_points DOUBLE, lost DOUBLE, basis VARCHAR,
         PRIMARY KEY (unit, grain, period, component))""")
+    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                        [OFFICIAL_ARCHIVE]).fetchone()
+    if found and found[0]:
+        con.execute(OFFICIAL_VIEW)
+
+
+OFFICIAL_ARCHIVE = "raw_official766"
+# The latest official figure per unit, period, group and component (component '': the group's
+# points as a whole): a re-issued figure replaces the earlier one; the latest by when it was read off
+# the portal (`issued_at`) when given, else by arrival (an old answer sent again late does not win).
+# `received_at` is when the kept figure arrived, `figures` how many were received for that key.
+OFFICIAL_VIEW = f"""CREATE OR REPLACE VIEW index766_official AS
+    SELECT unit, period,
+           CASE WHEN period LIKE '%-Q%' THEN 'quarter' WHEN length(period) = 7 THEN 'month' ELSE 'year' END
+               AS grain,
+           group_code, component, points, max_points, issued_at, received_at, figures
+    FROM (SELECT record->>'unit' AS unit, record->>'period' AS period, record->>'group' AS group_code,
+                 coalesce(record->>'component', '') AS component,
+                 CAST(record->>'points' AS DOUBLE) AS points,
+                 CAST(record->>'max_points' AS DOUBLE) AS max_points,
+                 CAST(record->>'issued_at' AS TIMESTAMPTZ) AS issued_at, received_at,
+                 count(*) OVER w AS figures,
+                 row_number() OVER (w ORDER BY
+                     coalesce(CAST(record->>'issued_at' AS TIMESTAMPTZ), received_at) DESC,
+                     received_at DESC, id DESC) AS latest
+          FROM {OFFICIAL_ARCHIVE}
+          WINDOW w AS (PARTITION BY record->>'unit', record->>'period', record->>'group',
+                                    coalesce(record->>'component', '')))
+    WHERE latest = 1"""
 
 
 def write_index766(con: duckdb.DuckDBPyConnection, totals: list[dict[str, Any]]) -> None:

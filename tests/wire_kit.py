@@ -59,10 +59,16 @@ def adapter_config() -> AdapterConfig:
 
 
 def context() -> Context:
-    """Lai Châu defaults plus the example's organ code for the Department of Justice."""
+    """Lai Châu defaults plus the example's organ code for the Department of Justice, and the 766
+    rules' catalogue (portal766), as ioc/config.py composes them."""
+    from ioc.config import catalogue_of
+    from streams.kpis.index766.rules import load_rules
+
     ctx = adapter_config().context
     organs = Organs({**ctx.organs.by_id, STP_ORGAN: "12.STP"}, dict(ctx.organs.by_name))
-    return replace(ctx, organs=organs)
+    rules = load_rules(ROOT / "config" / "index766" / "portal-2025.toml", [])
+    assert rules is not None
+    return replace(ctx, organs=organs, catalogue=catalogue_of(rules))
 
 
 def fill_stp_code(province_dir: Path) -> None:

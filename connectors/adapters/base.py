@@ -62,6 +62,20 @@ class Meta:
 
     operator: str | None = None
     filename: str | None = None
+    period: str | None = None  # portal766: the period a portal JSON answer is about (?period=, --period)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The 766 rules' groups and components with their maxima (portal766 checks figures against it)."""
+
+    groups: dict[str, float] = field(default_factory=dict)  # group -> max points
+    components: dict[str, tuple[str, float]] = field(default_factory=dict)  # component -> (group, max)
+
+    def sole_component(self, group: str) -> str | None:
+        """The group's component when it has exactly one (its points are the group's)."""
+        codes = [c for c, (g, _) in self.components.items() if g == group]
+        return codes[0] if len(codes) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,7 @@ class Context:
     causes: CauseTable = field(default_factory=CauseTable)
     max_record_bytes: int = 1 << 20
     max_document_bytes: dict[str, int] = field(default_factory=dict)
+    catalogue: Catalogue = field(default_factory=Catalogue)
 
 
 class Adapter(ABC):

@@ -100,7 +100,7 @@ def load_adapters(settings: Settings, problems: list[str]) -> AdapterConfig:
             name: top.table(name).get(
                 "max_document_bytes", int, default, lambda v: v >= 1 << 10, "bytes >= 1024"
             )
-            for name, default in (("edxml", 64 << 20), ("meascollec", 16 << 20))
+            for name, default in (("edxml", 64 << 20), ("meascollec", 16 << 20), ("portal766", 16 << 20))
         },
     )
     inboxes = {}

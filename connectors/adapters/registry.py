@@ -6,8 +6,9 @@ from connectors.adapters.base import Adapter
 from connectors.adapters.dvcqg import DvcqgAdapter
 from connectors.adapters.edxml import EdxmlAdapter
 from connectors.adapters.meascollec import MeasCollecAdapter
+from connectors.adapters.portal766 import Portal766Adapter
 from connectors.adapters.ves import VesAdapter
 
 ADAPTERS: dict[str, Adapter] = {
-    a.name: a for a in (DvcqgAdapter(), EdxmlAdapter(), MeasCollecAdapter(), VesAdapter())
+    a.name: a for a in (DvcqgAdapter(), EdxmlAdapter(), MeasCollecAdapter(), VesAdapter(), Portal766Adapter())
 }

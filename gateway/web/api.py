@@ -27,7 +27,8 @@ from reports import MEDIA_TYPES, assemble, check_format, render, report_spec
 from reports import sql as report_sql
 from reports.settings import ReportSettings
 from reports.text import KpiCatalogue, catalogue_from
-from streams.kpis.index766.rules import Index766
+from streams.kpis.index766.official import as_dict, compare_rows
+from streams.kpis.index766.rules import Index766, Rules
 
 _ALERT_ID = re.compile(r"^[0-9a-f]{32}$")
 _DIGIT_RUN_12 = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")   # a personal id number is never stored
@@ -151,8 +152,22 @@ class ScreensApi:
                 "previous": previous,
                 "scores": await self.sink.rows(queries.ranking_scores(grain, [period, previous])),
                 "groups": await self.sink.rows(queries.ranking_groups(grain, [period, previous])),
+                "official": await self._official(rules, grain, period),
+                "official_previous": await self._official(rules, grain, previous),
             }
         )
+
+    async def _official(self, rules: Rules, grain: str, period: str) -> dict[str, Any]:
+        """Per unit of the period: the estimate with official points, the official score, the difference."""
+        scores = await self.sink.rows(queries.ranking_scores(grain, [period]))
+        components = await self.sink.rows(queries.ranking_components(grain, period))
+        figures = await self.sink.rows(queries.official_figures(grain, period))
+        levels = {code: u.level for code, u in self.settings.units.units.items()}
+        compared = compare_rows(rules, levels, scores, components, figures)
+        out = {unit: as_dict(c) for (unit, _), c in compared.items()}
+        for unit, row in out.items():
+            row["received"] = max((f["received"] for f in figures if f["unit"] == unit), default=None)
+        return out
 
     async def communes(self, request: web.Request) -> web.Response:
         return _json(

@@ -78,6 +78,17 @@ def ranking_groups(grain: str, periods: list[str]) -> str:
         WHERE grain = {lit(grain)} AND period IN ({plist}) AND kpi LIKE 'index766.group.%'"""
 
 
+def ranking_components(grain: str, period: str) -> str:
+    return f"""SELECT unit, period, component, points, basis FROM index766_components
+        WHERE grain = {lit(grain)} AND period = {lit(check_period(grain, period))}"""
+
+
+def official_figures(grain: str, period: str) -> str:
+    """The latest official figures of a period (the view index766_official)."""
+    return f"""SELECT unit, period, group_code, component, points, epoch_ms(received_at) AS received
+        FROM index766_official WHERE period = {lit(check_period(grain, period))}"""
+
+
 def commune_sites() -> str:
     """Known and out-of-service sites per commune (the board's denominators)."""
     return """SELECT commune, count(*) FILTER (WHERE known) AS known,

@@ -44,6 +44,24 @@ def _records(now: float) -> dict[str, list[bytes]]:
     return {source: faults.lines(source, rs) for source, rs in records.items()}
 
 
+# The portal's official 766 points for the month's best commune (every group, as group figures), so
+# the ranking shows the official score and the difference beside the estimate.
+OFFICIAL_GROUPS = {"CKMB": 15.5, "TDGQ": 17.25, "CLGQ": 10.0, "TTTT": 8.0, "MDSH": 18.0, "MDHL": 16.5}
+
+
+def _official_figures(p: Pipeline) -> None:
+    month = time.strftime("%Y-%m", time.gmtime(time.time() + 7 * 3600))   # Lai Châu's month (UTC+7)
+    best = p.sql("SELECT unit FROM index766_scores WHERE grain = 'month' AND unit_level = 'commune' "
+                 f"AND period = '{month}' ORDER BY total DESC, unit LIMIT 1")
+    assert best, "no commune has a 766 score this month"
+    rows = "".join(f"{best[0]['unit']},{month},{g},,{v}\n" for g, v in OFFICIAL_GROUPS.items())
+    path = p.workdir / "official.csv"
+    path.write_text("unit,period,group,component,points\n" + rows)
+    done = p.cli("ingest", "portal766", str(path))
+    assert done.returncode == 0, done.stderr
+    p.wait_idle()
+
+
 @pytest.fixture(scope="package")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     p = Pipeline(Path(tmp_path_factory.mktemp("screens")))
@@ -54,6 +72,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
                 code, answer = p.ingest(source, b"\n".join(lines[i:i + 5000]))
                 assert code == 200, answer
         p.wait_idle(timeout_s=300)
+        _official_figures(p)
         yield p
     finally:
         if p.proc is not None:

@@ -15,7 +15,8 @@ import orjson
 import pytest
 
 from contract.settings import PROJECT_ROOT, load_settings
-from tests.browser.conftest import LAPTOP, SCREENS, WALL, open_screen, screenshot
+from ioc.client import call
+from tests.browser.conftest import LAPTOP, OFFICIAL_GROUPS, SCREENS, WALL, open_screen, screenshot
 from tests.datasets import alarm
 from tests.dvc_dataset import rec
 from tests.harness import Pipeline
@@ -252,7 +253,7 @@ def _assert_one_language(texts: list[str], lang: str, people: set[str]) -> None:
             rest = t
             for n in names:
                 rest = rest.replace(n, "")
-            assert not re.search(r"[^\x00-\x7f–—·…×↑↓−]", rest), (
+            assert not re.search(r"[^\x00-\x7f–—·…×↑↓−◆]", rest), (
                 f"Vietnamese text on the English screen: {t!r}"
             )
     else:
@@ -333,3 +334,32 @@ def test_readable_on_a_wall_and_a_laptop(page: Any, size: dict[str, int]) -> Non
         value_px,
         label_px,
     )
+
+
+def _number(text: str) -> float:
+    """A number as the Vietnamese screen writes it (1.234,5; −1,2; +3,4)."""
+    return float(text.strip().replace(".", "").replace(",", ".").replace("−", "-").replace("+", ""))
+
+
+def test_the_ranking_shows_the_official_score_and_the_difference(page: Any, pipeline: Pipeline) -> None:
+    """The commune given official figures (conftest: every group) shows the official total and the
+    estimate minus it, marked ◆ (its transparency group took the official points)."""
+    month = local_now().strftime("%Y-%m")
+    code, answer = call(f"{pipeline.url}/ops/api/ranking?grain=month&period={month}")
+    assert code == 200, answer
+    [(unit, got)] = [(u, o) for u, o in answer["official"].items() if o["official"] is not None]
+    assert got["official"] == pytest.approx(sum(OFFICIAL_GROUPS.values()))
+    assert got["groups"]["CKMB"]["estimate"] == OFFICIAL_GROUPS["CKMB"]   # no measured component
+    open_screen(page, "ranking")
+    row = f'table.ranking tr[data-unit="{unit}"]'
+    page.wait_for_selector(f"{row} td.official.num")
+    official = _number(text_of(page, f"{row} td.official"))
+    estimate = _number(text_of(page, f"{row} td.total .num"))
+    difference = _number(text_of(page, f"{row} td.difference"))
+    assert official == pytest.approx(sum(OFFICIAL_GROUPS.values()), abs=0.05)
+    assert difference == pytest.approx(estimate - got["official"], abs=0.11)   # both shown rounded
+    assert text_of(page, f"{row} .official-mark") == "◆"
+    ckmb = page.eval_on_selector(f"{row} td.group", "e => e.firstChild.textContent")   # CKMB, first
+    assert _number(ckmb) == pytest.approx(OFFICIAL_GROUPS["CKMB"], abs=0.05)
+    shown = page.eval_on_selector_all("table.ranking td.official", "es => es.map((e) => e.textContent)")
+    assert len([t for t in shown if t.strip() != "—"]) == 1   # the other communes have none

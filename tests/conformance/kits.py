@@ -200,6 +200,37 @@ def write_ves(c: Composition, seed: int) -> list[bytes]:
     return [orjson.dumps({"eventList": events})]
 
 
+# -- portal766 -------------------------------------------------------------------------------------
+
+CKMB = (("PUBLISH_ON_TIME", 6), ("PUBLIC_UPDATE_ON_TIME", 4), ("PUBLIC_CONTENT_FULL", 2), ("DOSSIER_SYNC", 6))
+
+
+def _department(code: str, metric: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    # a contact name the portal does not send, planted: the adapter's allow-list must drop it
+    return {"departmentCode": code, "departmentName": f"Đơn vị {code}",
+            "departmentType": "COMMUNE_PEOPLE_COMMITTEE", "contactPerson": rng.choice(NAMES),
+            "metrics": [metric]}
+
+
+def write_portal766(c: Composition, seed: int) -> list[bytes]:
+    """A transparency answer: a department per item (its one metric), unknown departments bad,
+    null scores ignored; the period inside the document."""
+    rng = random.Random(seed)
+    evaluation = []
+    for i in range(c.good):
+        code, top = CKMB[i % len(CKMB)]
+        score = round(rng.uniform(0, top), 2)
+        evaluation.append(_department(UNITS[(i // len(CKMB)) % len(UNITS)],
+                                      {"code": code, "score": score, "maxScore": top}, rng))
+    unknown = {"code": "DOSSIER_SYNC", "score": 6, "maxScore": 6}
+    evaluation += [_department(f"H12.9{seed % 10}{i:02d}", unknown, rng) for i in range(c.bad)]
+    evaluation += [_department("03388", {"code": "DOSSIER_SYNC", "score": None, "maxScore": 6}, rng)
+                   for _ in range(c.ignored)]
+    rng.shuffle(evaluation)
+    period = f"2026-{1 + seed % 10:02d}"
+    return [orjson.dumps({"code": "OK", "period": period, "data": {"evaluation": evaluation}})]
+
+
 def _big_json_item(kind: str) -> bytes:
     if kind == "dvcqg":
         d = orjson.loads(example("dvcqg-sync.json"))
@@ -211,6 +242,16 @@ def _big_json_item(kind: str) -> bytes:
 
 
 KITS = {
+    "portal766": Kit(
+        "portal766",
+        Meta(period="2026-11"),
+        example("../official/transparency-2026-11.json"),
+        {"items": 21, "records": 14, "accepted": 14, "dead_lettered": 6, "ignored": 1},
+        "portal766.json",
+        write_portal766,
+        b'{"code": "OK", "data": {"evaluation": [' + b" " * (16 << 20) + b"]}}",
+        b'{"code": "OK", "data": {"evaluation": [',
+    ),
     "dvcqg": Kit(
         "dvcqg",
         Meta(),

@@ -1,4 +1,4 @@
-"""The conformance suite: every test below runs for each of the four adapters."""
+"""The conformance suite: every test below runs for each adapter (a kit in kits.py)."""
 
 from __future__ import annotations
 

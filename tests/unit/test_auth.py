@@ -94,7 +94,8 @@ def test_beyond_loopback_the_screens_need_users_or_a_proxy(tmp_path: Path) -> No
 def test_the_shipped_deployments_start_beyond_loopback(shipped: str, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """0.0.0.0 with tokens and an admin whose hash comes from the environment."""
-    for name in ("IOC_TOKEN_DVC", "IOC_TOKEN_EOFFICE", "IOC_TOKEN_POPULATION", "IOC_TOKEN_TELECOM"):
+    for name in ("IOC_TOKEN_DVC", "IOC_TOKEN_EOFFICE", "IOC_TOKEN_POPULATION", "IOC_TOKEN_TELECOM",
+                 "IOC_TOKEN_OFFICIAL766", "IOC_TOKEN_PORTAL766"):
         monkeypatch.setenv(name, f"{name.lower()}-0123456789")
     monkeypatch.setenv("IOC_PSEUDONYM_KEY", "0123456789abcdef0123456789abcdef")
     monkeypatch.setenv("IOC_ADMIN_PASSWORD_HASH", hash_password("x" * 12))

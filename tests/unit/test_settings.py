@@ -60,7 +60,7 @@ def test_the_kafka_deployment_example_is_valid(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(ConfigError, match="IOC_TOKEN_DVC") as err:
         load_settings(config / "pipeline.toml")
     assert "IOC_PSEUDONYM_KEY" in str(err.value)
-    for name in ("DVC", "EOFFICE", "POPULATION", "TELECOM"):
+    for name in ("DVC", "EOFFICE", "POPULATION", "TELECOM", "OFFICIAL766", "PORTAL766"):
         monkeypatch.setenv(f"IOC_TOKEN_{name}", f"token-{name}")
     monkeypatch.setenv("IOC_PSEUDONYM_KEY", "a-long-enough-shared-secret")
     s = load_settings(config / "pipeline.toml")
