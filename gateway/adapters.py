@@ -9,11 +9,13 @@ import binascii
 import secrets
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 from prometheus_client import Counter as PromCounter
 
 from connectors.adapters.base import AdapterCounts, Meta
@@ -21,13 +23,31 @@ from connectors.adapters.configuration import AdapterConfig
 from connectors.adapters.dvcqg import bodies, service_kind
 from connectors.adapters.registry import ADAPTERS
 from connectors.adapters.ves import NotVes, events_of
-from connectors.ingest import IngestResult, Prepared
+from connectors.ingest import IngestResult, Prepared, Validator
 from connectors.publisher import PublishError
+from contract.settings import Settings
+from gateway.inbox import Inbox
+from gateway.journal import Journal
+from gateway.metrics import GatewayMetrics
 from gateway.ratelimit import TokenBucket
 from gateway.tokens import authorize
 
-if TYPE_CHECKING:
-    from gateway.server import Gateway
+
+class GatewayPort(Protocol):
+    """What the adapters' routes use of the gateway (gateway/server.py Gateway)."""
+
+    settings: Settings
+    registry: CollectorRegistry
+    app: web.Application
+    accepting: bool
+    journal: Journal
+    metrics: GatewayMetrics
+    tokens: dict[str, str]
+    validators: dict[str, Validator]
+
+    async def publish_batch(
+        self, source: str, prepare: Callable[[datetime], Prepared], count: bool = True
+    ) -> Prepared: ...
 
 OUTCOMES = ("mapped", "dead_letter", "ignored")
 BUSY = "Hệ thống bận, thử lại sau"
@@ -66,7 +86,7 @@ class Unavailable(Exception):
 
 
 class AdapterRoutes:
-    def __init__(self, gateway: Gateway, config: AdapterConfig) -> None:
+    def __init__(self, gateway: GatewayPort, config: AdapterConfig) -> None:
         self.gateway, self.config = gateway, config
         self.counts = {name: AdapterCounts(name) for name in ADAPTERS}
         self.results = {name: IngestResult(a.target) for name, a in ADAPTERS.items()}
@@ -82,9 +102,7 @@ class AdapterRoutes:
         for name in ADAPTERS:
             for outcome in OUTCOMES:
                 self.items.labels(name, outcome)
-        from gateway.inbox import Inbox  # (a module of its own: the folder side)
-
-        self.inbox = Inbox(self, config)
+        self.inbox = Inbox(self.publish, gateway.validators, config)
         gateway.app.add_routes(
             [
                 web.post("/ingest/dvcqg/auth", self.dvcqg_login),

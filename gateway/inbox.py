@@ -17,20 +17,26 @@ import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
 
 from connectors.adapters.base import AdapterCounts, Mapped, Meta
 from connectors.adapters.configuration import AdapterConfig
 from connectors.adapters.registry import ADAPTERS
-from connectors.ingest import IngestResult, Prepared
+from connectors.ingest import IngestResult, Prepared, Validator
 from connectors.publisher import PublishError
 
-if TYPE_CHECKING:
-    from gateway.adapters import AdapterRoutes
+
+class Publish(Protocol):
+    """The adapters' publish path (gateway/adapters.py AdapterRoutes.publish)."""
+
+    async def __call__(
+        self, name: str, prepare: Callable[[datetime], Prepared], count: bool = True
+    ) -> Prepared: ...
 
 log = logging.getLogger(__name__)
 WHOLE_DOCUMENT = ("unparseable", "too_large")
@@ -38,8 +44,8 @@ PARTIAL = (".part", ".tmp")
 
 
 class Inbox:
-    def __init__(self, routes: AdapterRoutes, config: AdapterConfig) -> None:
-        self.routes, self.config = routes, config
+    def __init__(self, publish: Publish, validators: Mapping[str, Validator], config: AdapterConfig) -> None:
+        self.publish, self.validators, self.config = publish, validators, config
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -91,7 +97,7 @@ class Inbox:
         done_before, totals = _progress(progress_path, digest)
         meta = Meta(operator, path.name)
         items: list[Mapped] = await asyncio.to_thread(lambda: list(adapter.read(data, meta, ctx)))
-        validator = self.routes.gateway.validators[adapter.target]
+        validator = self.validators[adapter.target]
         step = self.config.inbox_batch_items
         for start in range(0, len(items) or 1, step):
             batch = items[start : start + step]
@@ -100,7 +106,7 @@ class Inbox:
                 return validator.prepare_mapped(name, batch, received, _letter_ids(digest, start))
 
             already = start + len(batch) <= done_before
-            prepared = await self.routes.publish(name, prepare, count=not already)
+            prepared = await self.publish(name, prepare, count=not already)
             if not already:
                 _add(totals, prepared)
                 _save(progress_path, digest, start + len(batch), totals)

@@ -195,7 +195,7 @@ def inbox_run(
     index.load(target, archive.identities)  # restored from DuckDB at start
     config = AdapterConfig(ctx_for(kit), inboxes={kit.name: folder}, inbox_batch_items=2)
     routes = FakeRoutes(kit.name, config.context, archive, index, fail_after, then_dies)
-    inbox = Inbox(routes, config)  # type: ignore[arg-type]
+    inbox = Inbox(routes.publish, routes.gateway.validators, config)
     (folder / ".progress").mkdir(exist_ok=True)
     for sub in ("done", "failed"):
         (folder / sub).mkdir(exist_ok=True)
