@@ -115,7 +115,19 @@ def xml_document(draw: st.DrawFn, name: str) -> tuple[bytes, int | None]:
     return data, (c.items if well_formed else None)
 
 
+@st.composite
+def portal_document(draw: st.DrawFn, name: str) -> tuple[bytes, int | None]:
+    """The portal's JSON as the kit writes it, whole or cut short (then unreadable: one item)."""
+    c = Composition(draw(st.integers(0, 6)), draw(st.integers(0, 3)), draw(st.integers(0, 2)))
+    data = KITS[name].write(c, draw(st.integers(0, 60)))[0].rstrip()
+    if draw(st.booleans()):
+        return data[: draw(st.integers(0, max(len(data) - 1, 0)))], None
+    return data, c.items
+
+
 def document(name: str) -> st.SearchStrategy[tuple[bytes, int | None]]:
+    if name == "portal766":
+        return portal_document(name)
     return json_document(name) if name in ("dvcqg", "ves") else xml_document(name)
 
 

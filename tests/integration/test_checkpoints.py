@@ -53,7 +53,8 @@ def test_a_restart_applies_only_the_records_after_the_last_checkpoint(tmp_path: 
         p.start()
         restart = p.status()["restart"]
         assert restart["seeded_from"] == checkpoint, restart
-        assert restart["republished"] == {"dvc": len(ds.PHASE2), "eoffice": 0, "population": 0, "telecom": 0}
+        republished = {source: n for source, n in restart["republished"].items() if n}
+        assert republished == {"dvc": len(ds.PHASE2)}, restart   # nothing of the other sources
         p.wait_idle()
         assert without_live(p.kpis()) == expected
         taken = worker_log(p)[seen:]
