@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.model import Report
 from reports.summary import band_name, component_name
+from reports.text import Text
 
 NUMBER_FORMATS = {
     "percent": "0.0%",
@@ -56,6 +57,12 @@ def workbook(report: Report) -> bytes:
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _unit_header(ws: Worksheet, t: Text, columns: Sequence[tuple[str, str]]) -> None:
+    """A table whose rows start with the unit's code, name and level, then `columns` (label, key)."""
+    pairs = [("col_code", "unit"), ("col_name", "name"), ("col_level", "level"), *columns]
+    _header(ws, [t(label) for label, _ in pairs], [key for _, key in pairs])
 
 
 def _header(ws: Worksheet, labels: Sequence[str], keys: Sequence[str]) -> None:
@@ -213,35 +220,10 @@ def _group(report: Report, ws: Worksheet, group: str) -> None:
 
 def _late(report: Report, ws: Worksheet) -> None:
     t = report.text
-    _header(
-        ws,
-        [
-            t("col_code"),
-            t("col_name"),
-            t("col_level"),
-            t("col_dossier"),
-            t("col_procedure"),
-            t("col_received"),
-            t("col_due"),
-            t("col_end"),
-            t("col_supplement_days"),
-            t("col_supplement_requests"),
-            t("col_late_days"),
-        ],
-        [
-            "unit",
-            "name",
-            "level",
-            "dossier",
-            "procedure",
-            "received_at",
-            "due_at",
-            "end_at",
-            "supplement_days",
-            "supplement_requests",
-            "late_days",
-        ],
-    )
+    _unit_header(ws, t, [("col_dossier", "dossier"), ("col_procedure", "procedure"),
+                         ("col_received", "received_at"), ("col_due", "due_at"), ("col_end", "end_at"),
+                         ("col_supplement_days", "supplement_days"),
+                         ("col_supplement_requests", "supplement_requests"), ("col_late_days", "late_days")])
     for d in report.late:
         ws.append(_unit_cells(report, d.unit) + [d.dossier, d.procedure])
         row = ws.max_row
@@ -254,20 +236,8 @@ def _late(report: Report, ws: Worksheet) -> None:
 
 def _overdue(report: Report, ws: Worksheet) -> None:
     t = report.text
-    _header(
-        ws,
-        [
-            t("col_code"),
-            t("col_name"),
-            t("col_level"),
-            t("col_dossier"),
-            t("col_procedure"),
-            t("col_status"),
-            t("col_received"),
-            t("col_due"),
-        ],
-        ["unit", "name", "level", "dossier", "procedure", "status", "received_at", "due_at"],
-    )
+    _unit_header(ws, t, [("col_dossier", "dossier"), ("col_procedure", "procedure"), ("col_status", "status"),
+                         ("col_received", "received_at"), ("col_due", "due_at")])
     for d in report.overdue:
         ws.append(_unit_cells(report, d.unit) + [d.dossier, d.procedure, d.status])
         _put(ws, ws.max_row, 7, t.local(d.received_at), DATETIME)
@@ -276,20 +246,8 @@ def _overdue(report: Report, ws: Worksheet) -> None:
 
 def _cut_offs(report: Report, ws: Worksheet) -> None:
     t = report.text
-    _header(
-        ws,
-        [
-            t("col_code"),
-            t("col_name"),
-            t("col_level"),
-            t("col_start"),
-            t("col_stop"),
-            t("col_hours_in_period"),
-            t("col_ongoing"),
-            t("col_acknowledged_by"),
-        ],
-        ["unit", "name", "level", "start", "end", "hours", "ongoing", "acknowledged_by"],
-    )
+    _unit_header(ws, t, [("col_start", "start"), ("col_stop", "end"), ("col_hours_in_period", "hours"),
+                         ("col_ongoing", "ongoing"), ("col_acknowledged_by", "acknowledged_by")])
     for e in report.cut_offs:
         ws.append(_unit_cells(report, e.commune))
         row = ws.max_row
