@@ -73,6 +73,7 @@ async def create(settings: Settings, specs: list[topics.TopicSpec]) -> dict[str,
     {topic: (partitions, replicas of partition 0, cleanup.policy)} as the broker reports them."""
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+    from aiokafka.errors import TopicAuthorizationFailedError
 
     from contract.kafka import aiokafka_kwargs
     from ioc.broker import ensure_topics
@@ -83,6 +84,10 @@ async def create(settings: Settings, specs: list[topics.TopicSpec]) -> dict[str,
     try:
         names = [s.name for s in specs]
         described = await admin.describe_topics(names)
+        denied = TopicAuthorizationFailedError
+        refused = [d["topic"] for d in described if d.get("error_code") == denied.errno]
+        if refused:   # another installation's namespace, or a user without its ACLs
+            raise denied(f"not authorised for {len(refused)} topic(s), e.g. {refused[0]}")
         layout = {
             d["topic"]: (len(d["partitions"]), len(d["partitions"][0]["replicas"]) if d["partitions"] else 0)
             for d in described
