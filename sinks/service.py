@@ -31,7 +31,7 @@ from sinks.alerts import store as store_alerts
 from sinks.backup import copy_store
 from sinks.barriers import BarrierTracker
 from sinks.catchup import BackfillGate, kpi_sources
-from sinks.collect import Collector, times
+from sinks.collect import Collector, Marker, times
 from sinks.metrics import SinkMetrics
 from sinks.query import QueryServer
 from sinks.store import Batch, open_store, write
@@ -124,13 +124,7 @@ class SinkService:
         for tp, records in data.items():
             for r in records:
                 marker = self.collector.add(batch, tp.topic, tp.partition, r)
-                source = self.collector.raw.get(tp.topic)
-                if source is None:
-                    pass
-                elif marker is not None:
-                    self.backfill.marker(source, tp.partition, marker.barrier_id)
-                else:   # in partition order, between the markers read (republished records too)
-                    self.backfill.read(source, tp.partition, *times(tp.topic, r))
+                self._track_backfill(tp.topic, tp.partition, marker, r)
                 if marker is not None:
                     arrivals.append(marker)
         if len(batch) or batch.offsets:
@@ -147,6 +141,17 @@ class SinkService:
             self.barriers.arrived(marker.barrier_id, marker.arrival)
             if self.barriers.is_complete(marker.barrier_id):
                 self.backfill.completed(marker.barrier_id)
+
+    def _track_backfill(self, topic: str, partition: int, marker: Marker | None, r: Any) -> None:
+        """Raw records and markers in partition order (republished records too): which sources are
+        still in a backfill, whose alert rules wait (alerts/catchup.py)."""
+        source = self.collector.raw.get(topic)
+        if source is None:
+            return
+        if marker is not None:
+            self.backfill.marker(source, partition, marker.barrier_id)
+        else:
+            self.backfill.read(source, partition, *times(topic, r))
 
     def _checkpoint_complete(self, checkpoint: int) -> None:
         """Every stage snapshotted the checkpoint (before forwarding its marker) and everything before
