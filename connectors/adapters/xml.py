@@ -166,8 +166,9 @@ def _refuse_doctype(element: Any) -> None:
 
 
 _XML_TEXT = re.compile(r"(?:^|>)([^<>]+)(?=<|$)")
-_XML_ATTRIBUTE = re.compile(r"""(=\s*)(?:"([^"]*)"|'([^']*)')""")
-_JSON_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?|([^"\s{}\[\],:]+)')
+# A value cut short by the end of the kept text (a truncated document) is a value too.
+_XML_ATTRIBUTE = re.compile(r"""(=\s*)(?:"([^"]*)("|$)|'([^']*)('|$))""")
+_JSON_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)("|$)(\s*:)?|([^"\s{}\[\],:]+)')
 
 
 def _stars(text: str) -> str:
@@ -175,9 +176,15 @@ def _stars(text: str) -> str:
 
 
 def _json_token(m: re.Match[str]) -> str:
-    if m.group(2):
+    if m.group(3):
         return m.group(0)   # a key
-    return f'"{_stars(m.group(1))}"' if m.group(1) is not None else _stars(m.group(3))
+    return f'"{_stars(m.group(1))}{m.group(2)}' if m.group(1) is not None else _stars(m.group(4))
+
+
+def _xml_attribute(m: re.Match[str]) -> str:
+    if m.group(2) is not None:
+        return f'{m.group(1)}"{_stars(m.group(2))}{m.group(3)}'
+    return f"{m.group(1)}'{_stars(m.group(4))}{m.group(5)}"
 
 
 def blank_values(text: str, kind: str) -> str:
@@ -189,8 +196,7 @@ def blank_values(text: str, kind: str) -> str:
     if kind == "json":   # keys stay; string values, numbers and bare words are starred
         return _JSON_TOKEN.sub(_json_token, text)
     text = _XML_TEXT.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + _stars(m.group(1)), text)
-    return _XML_ATTRIBUTE.sub(lambda m: m.group(1) + ('"' + _stars(m.group(2)) + '"' if m.group(2) is not None
-                                                     else "'" + _stars(m.group(3) or "") + "'"), text)
+    return _XML_ATTRIBUTE.sub(_xml_attribute, text)
 
 
 def rejected_item(data: bytes, detail: str, kind: str = "xml") -> dict[str, Any]:

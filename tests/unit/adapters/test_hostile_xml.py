@@ -173,3 +173,13 @@ def test_the_corpus_is_hostile_by_defusedxml_too(watch: Watch) -> None:
                 (defused.DTDForbidden, defused.EntitiesForbidden, defused.ExternalReferenceForbidden)
             ):
                 defused.fromstring(doc, forbid_dtd=True)
+
+
+def test_a_value_cut_short_by_the_end_of_the_kept_text_is_starred_too() -> None:
+    """A truncated document's last attribute value or JSON string has no closing quote: it is a value
+    all the same (before, a holder's name cut there was kept in clear)."""
+    from connectors.adapters.xml import blank_values
+
+    assert blank_values('<a x="Nguyen Van A"><r p="Tran Thi', "xml") == '<a x="****** *** *"><r p="**** ***'
+    assert blank_values("<r p='Tran Thi", "xml") == "<r p='**** ***"
+    assert blank_values('{"name": "Tran Thi', "json") == '{"name": "**** ***'
