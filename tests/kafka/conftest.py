@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.kafka.cluster import KafkaCluster
-from tests.kafka.report import REPORT, Trial, render
+from tests.kafka.report import REPORT, REPORT_ENV, Trial, render
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +57,6 @@ def trial(request: pytest.FixtureRequest) -> Trial:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if REPORT.entries and REPORT.path is None:
+    if REPORT.entries and not os.environ.get(REPORT_ENV):  # `python -m tests.kafka` prints its own
         terminalreporter.section("Apache Kafka trials")
         terminalreporter.write_line(render(REPORT.entries))
