@@ -35,6 +35,7 @@ _SCHEMA = pa.schema(
     ]
 )
 _KNOWN = {"kind", "site_id", "period_start", "period_s", "users", *_NUMBERS}
+_BIGINT = (-(2**63), 2**63 - 1)
 
 
 def create(con: duckdb.DuckDBPyConnection) -> None:
@@ -71,13 +72,18 @@ def is_counter(source: str, record: dict[str, Any]) -> bool:
 
 def row(record: dict[str, Any], received_at: datetime, period_start: datetime) -> dict[str, Any]:
     extra = {k: v for k, v in record.items() if k not in _KNOWN}
+    users = record.get("users")
+    if users is not None and not (isinstance(users, int) and _BIGINT[0] <= users <= _BIGINT[1]):
+        # A valid integer beyond a BIGINT (orjson reads it as a double): kept in `extra`, which
+        # relation() lays over the columns, so the record reads back as the workers read it.
+        extra["users"], users = users, None
     return {
         "site_id": record["site_id"],
         "period_start": period_start,
         "period_s": record.get("period_s"),
         "availability_pct": float(record["availability_pct"]),
         **{name: _float(record.get(name)) for name in _NUMBERS[1:]},
-        "users": record.get("users"),
+        "users": users,
         "received_at": received_at,
         "extra": orjson.dumps(extra).decode() if extra else None,
     }
