@@ -186,6 +186,13 @@ class PartitionedStage(ABC, Generic[S]):
     async def _save(self, partition: int, slot: Slot[S], checkpoint: int) -> None:
         c = self.checkpointing
         assert c is not None
+        # Send what the state holds unsent first: a state restored from the snapshot must remember as
+        # sent exactly what downstream got (the combine's emitted rows, the index book's), or a value
+        # sent after the snapshot and later changed back is never sent again. Barriers wait: they go
+        # out after the snapshot, so a checkpoint completes only once every snapshot of it is written.
+        barriers, slot.barriers = slot.barriers, []
+        await self._flush(partition, slot, taken=False)
+        slot.barriers = barriers + slot.barriers
         await self.outbox.deliver()   # what the state says it sent has reached the broker
         # Held messages are not in the state yet: the snapshot covers the partition up to the first
         # of them (the messages re-read after it that the state has applied are applied again, which

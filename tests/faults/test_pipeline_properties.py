@@ -128,6 +128,7 @@ def test_generated_records_are_all_accounted_and_nothing_leaks(
 ) -> None:
     seed = os.environ.get("IOC_FAULTS_SEED") or str(random.SystemRandom().randrange(1, 10**9))
     rng = random.Random(f"{seed}:generated:{scale}")
+    print(f"seed {seed!r} (IOC_FAULTS_SEED={seed} runs the same records again)")   # shown on a failure
     m = Mutator(rng, max_record_bytes=1 << 20)
     p = Pipeline(tmp_path)
     p.config.write_text(p.config.read_text().replace("[http]\n", f"[http]\nmax_body_bytes = {MAX_BODY}\n", 1))
