@@ -27,7 +27,7 @@ class Report:
         path = os.environ.get(REPORT_ENV)   # read now: `python -m tests.kafka` sets it after importing this
         if path:
             with Path(path).open("ab") as f:
-                f.write(orjson.dumps(entry, default=str) + b"\n")
+                f.write(orjson.dumps(entry, default=str, option=orjson.OPT_NON_STR_KEYS) + b"\n")
 
 
 REPORT = Report()
