@@ -228,7 +228,14 @@ def test_consumer_lag_from_real_end_offsets(kafka: KafkaCluster, pipeline: Kafka
     assert data == len(records)
     pipeline.wait_idle(timeout_s=300)
     began = time.monotonic()
-    _wait(lambda: all(n == 0 for per in consumer_lag(pipeline).values() for n in per.values()), 120)
+    lagging: dict[str, dict[str, int]] = {}
+
+    def caught_up() -> bool:
+        lagging.clear()
+        lagging.update({g: {t: n for t, n in per.items() if n} for g, per in consumer_lag(pipeline).items()})
+        return not any(lagging.values())
+
+    _wait(caught_up, 120, lambda: f"still lagging: {lagging}")
     trial.add("consumer lag", workers_stopped=len(pids), records_sent=len(records),
               lag_reported=sum(reported[t] for t in raw), data_messages_behind=data,
               barrier_markers_behind=markers, lag_zero_after_s=round(time.monotonic() - began, 1))
@@ -263,8 +270,8 @@ def _messages_between(kafka: KafkaCluster, start: dict[Any, int], end: dict[Any,
     return counts
 
 
-def _wait(done: Any, timeout_s: float = 120) -> None:
+def _wait(done: Any, timeout_s: float = 120, why: Any = lambda: "timed out") -> None:
     began = time.monotonic()
     while not done():
-        assert time.monotonic() - began < timeout_s, "timed out"
+        assert time.monotonic() - began < timeout_s, why()
         time.sleep(0.5)
