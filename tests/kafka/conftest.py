@@ -51,13 +51,6 @@ def healthy(kafka: KafkaCluster) -> Iterator[KafkaCluster]:
     kafka.wait_in_sync(timeout=300)
 
 
-@pytest.hookimpl(trylast=True)   # after pytest's own grouping of items by their fixtures
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The cluster's own tests first: they kill and restart nodes, and pytest's grouping once ran
-    them while a module's pipeline (test_topics.py's) was still up between two of its tests."""
-    items.sort(key=lambda item: 0 if item.nodeid.startswith("tests/kafka/test_cluster.py") else 1)
-
-
 @pytest.fixture
 def trial(request: pytest.FixtureRequest) -> Trial:
     return Trial(request.node.nodeid)
