@@ -147,9 +147,16 @@ pseudonym_key = "generate"
         return answer
 
     def sql(self, query: str) -> list[dict[str, Any]]:
-        code, answer = call(f"{self.url}/sql", "POST", orjson.dumps({"query": query}))
-        assert code == 200, answer
-        return [dict(zip(answer["columns"], row)) for row in answer["rows"]]
+        return _rows(f"{self.url}/sql", query)
+
+    def sink_sql(self, query: str) -> list[dict[str, Any]]:
+        """The same, asking the sink's own port (when the gateway that proxies `/sql` cannot answer)."""
+        return _rows(f"http://127.0.0.1:{self.query_port}/sql", query)
+
+    def complete_checkpoint(self) -> int:
+        """The last checkpoint the sink found complete."""
+        path = self.workdir / "var" / "checkpoints" / "complete.json"
+        return int(orjson.loads(path.read_bytes())["checkpoint"])
 
     def kpis(self, prefix: str | None = None) -> dict[Key, tuple[Any, Any, Any]]:
         """(value, numerator, denominator) of every row of `kpi_latest`, or of the KPIs named `<prefix>.*`."""
@@ -170,6 +177,17 @@ pseudonym_key = "generate"
             text=True,
             env={**os.environ, **self.env},
         )
+
+
+def _rows(url: str, query: str) -> list[dict[str, Any]]:
+    code, answer = call(url, "POST", orjson.dumps({"query": query}))
+    assert code == 200, answer
+    return [dict(zip(answer["columns"], row)) for row in answer["rows"]]
+
+
+def without_live(kpis: dict[Key, Any]) -> dict[Key, Any]:
+    """KPI rows of every grain but `live` (those move with the clock)."""
+    return {k: v for k, v in kpis.items() if k[2] != "live"}
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:

@@ -9,12 +9,10 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
 
-from ioc.client import call
 from tests.conformance.kits import TZ, _pm
 from tests.harness import Pipeline
 from tests.wire_kit import MEAS_FILE, PIPELINE_CONFIG, WIRE, fill_stp_code
@@ -148,7 +146,7 @@ def test_inbox_file_survives_a_kill_mid_file(tmp_path: Path) -> None:
         os.kill(p.proc.pid, signal.SIGSTOP)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # some dead letters are in DuckDB: re-sending must not add them
-            if _sink_sql(p, "SELECT count(*) AS n FROM dead_letters")[0]["n"] >= 10:
+            if p.sink_sql("SELECT count(*) AS n FROM dead_letters")[0]["n"] >= 10:
                 break
             time.sleep(0.05)
         os.killpg(p.proc.pid, signal.SIGKILL)  # the whole pipeline, its memory-only broker included
@@ -179,9 +177,3 @@ def _items_done(progress: Path, at_least: int, timeout_s: float) -> bool:
         time.sleep(0.002)
     return False
 
-
-def _sink_sql(p: Pipeline, query: str) -> list[dict[str, Any]]:
-    """Asks the sink itself: the gateway that proxies `/sql` is frozen."""
-    code, answer = call(f"http://127.0.0.1:{p.query_port}/sql", "POST", orjson.dumps({"query": query}))
-    assert code == 200, answer
-    return [dict(zip(answer["columns"], row)) for row in answer["rows"]]

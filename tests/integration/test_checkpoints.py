@@ -18,20 +18,12 @@ from streams.kpis.registry import KPIS
 from tests import datasets as pop
 from tests import dvc_dataset as ds
 from tests.bench.records import dossier_records
-from tests.harness import Pipeline
+from tests.harness import Pipeline, without_live
 from tests.kpi_checks import assert_kpis
 from tests.kpi_compute import fold_and_combine
 
 pytestmark = pytest.mark.integration
 T = TypeVar("T")
-
-
-def without_live(kpis: dict) -> dict:
-    return {k: v for k, v in kpis.items() if k[2] != "live"}
-
-
-def complete_checkpoint(p: Pipeline) -> int:
-    return int(orjson.loads((p.workdir / "var" / "checkpoints" / "complete.json").read_bytes())["checkpoint"])
 
 
 def worker_log(p: Pipeline) -> str:
@@ -44,7 +36,7 @@ def test_a_restart_applies_only_the_records_after_the_last_checkpoint(tmp_path: 
     try:
         assert p.ingest("dvc", ds.PHASE1)[0] == 200
         p.wait_idle(checkpoint=True)
-        checkpoint = complete_checkpoint(p)
+        checkpoint = p.complete_checkpoint()
         assert p.ingest("dvc", ds.PHASE2)[0] == 200   # after the checkpoint
         p.wait_idle()
         expected = without_live(p.kpis())

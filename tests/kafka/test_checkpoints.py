@@ -14,11 +14,11 @@ import re
 import signal
 from pathlib import Path
 
-import orjson
 import pytest
 
 from tests import dvc_dataset as ds
 from tests.faults.driver import wait_restarted
+from tests.harness import without_live
 from tests.kafka.cluster import KafkaCluster
 from tests.kafka.pipeline import KafkaPipeline, namespace
 from tests.kafka.report import Trial
@@ -37,7 +37,7 @@ def test_killed_workers_take_their_partitions_from_the_snapshots(kafka: KafkaClu
         code, first = p.ingest("dvc", ds.PHASE1)
         assert code == 200, first
         p.wait_idle(timeout_s=300, checkpoint=True)
-        checkpoint = orjson.loads((tmp_path / "var" / "checkpoints" / "complete.json").read_bytes())
+        checkpoint = p.complete_checkpoint()
         code, second = p.ingest("dvc", ds.PHASE2)   # after the checkpoint: the tail
         assert code == 200 and second["accepted"] > 0, second
         p.wait_idle(timeout_s=300)
@@ -60,12 +60,8 @@ def test_killed_workers_take_their_partitions_from_the_snapshots(kafka: KafkaClu
         assert sum(end - start for start, end in raw) >= second["accepted"], raw   # the tail is read
     finally:
         assert p.stop() == 0
-    trial.add("checkpoint take-over", checkpoint=checkpoint["checkpoint"], workers_killed=len(pids),
+    trial.add("checkpoint take-over", checkpoint=checkpoint, workers_killed=len(pids),
               partitions_taken=len(taken), raw_dvc_offsets_skipped=sum(s for s, _ in raw),
               raw_dvc_offsets_read=sum(e - s for s, e in raw), kpi_rows=len(expected),
               kpis_same=True)
 
-
-def without_live(kpis: dict[tuple[str, str, str, str], tuple[object, object, object]]
-                 ) -> dict[tuple[str, str, str, str], tuple[object, object, object]]:
-    return {k: v for k, v in kpis.items() if k[2] != "live"}
