@@ -114,6 +114,14 @@ def open_screen(pg: Any, screen: str, lang: str | None = None) -> None:
     pg.wait_for_selector(".conn-live")
 
 
+def go_to(pg: Any, screen: str) -> None:
+    """Click `screen` in the menu and wait until it is the one shown and nothing on it is loading."""
+    pg.click(f'a[data-screen="{screen}"]')
+    pg.wait_for_selector(f'#screen[data-screen="{screen}"]')
+    pg.wait_for_load_state("networkidle")
+    pg.wait_for_function("() => !document.querySelector('#screen').textContent.includes('…')")
+
+
 def screenshot(pg: Any, name: str) -> None:
     if os.environ.get("IOC_NO_SCREENSHOTS"):
         return

@@ -16,7 +16,7 @@ import pytest
 
 from contract.settings import PROJECT_ROOT, load_settings
 from ioc.client import call
-from tests.browser.conftest import LAPTOP, OFFICIAL_GROUPS, SCREENS, WALL, open_screen, screenshot
+from tests.browser.conftest import LAPTOP, OFFICIAL_GROUPS, SCREENS, WALL, go_to, open_screen, screenshot
 from tests.datasets import alarm
 from tests.dvc_dataset import rec
 from tests.harness import Pipeline
@@ -280,7 +280,7 @@ def test_every_screen_in_both_languages(page: Any, pipeline: Pipeline, cut_off: 
         for r in pipeline.sql("SELECT DISTINCT acknowledged_by FROM alerts WHERE acknowledged_by IS NOT NULL")
     }
     for screen in SCREENS:
-        page.click(f'a[data-screen="{screen}"]')
+        go_to(page, screen)
         for lang in ("vi", "en"):
             page.click(f'.lang-btn[data-lang="{lang}"]')
             page.wait_for_function("l => document.documentElement.lang === l", arg=lang)
@@ -315,21 +315,17 @@ def test_readable_on_a_wall_and_a_laptop(page: Any, size: dict[str, int]) -> Non
     page.set_viewport_size(size)
     open_screen(page, "overview")
     for screen in SCREENS:
-        page.click(f'a[data-screen="{screen}"]')
-        page.wait_for_load_state("networkidle")
+        go_to(page, screen)
         wide = page.evaluate(SIDEWAYS)
         assert not wide, f"{screen} scrolls sideways at {size}: {wide}"
-    page.click('a[data-screen="overview"]')
+    go_to(page, "overview")
     assert page.evaluate("() => document.fonts.check('700 16px \"Be Vietnam Pro\"', 'Tỷ lệ đúng hạn')")
     assert page.evaluate(
         "() => [...document.fonts].some(f => f.family.includes('Be Vietnam Pro') && f.status === 'loaded')"
     )
-    value_px = page.evaluate(
-        "() => parseFloat(getComputedStyle(document.querySelector('.card-value')).fontSize)"
-    )
-    label_px = page.evaluate(
-        "() => parseFloat(getComputedStyle(document.querySelector('.card-title')).fontSize)"
-    )
+    # the locators wait for the cards: the overview draws them once its first figures arrive
+    value_px = page.locator(".card-value").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    label_px = page.locator(".card-title").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert value_px >= (36 if size == WALL else 24) and label_px >= (15 if size == WALL else 11), (
         value_px,
         label_px,
