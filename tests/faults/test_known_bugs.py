@@ -18,8 +18,8 @@ from connectors.ingest import Prepared
 from connectors.publisher import Publisher, PublishError
 from ioc.client import call
 from tests.faults.driver import children
-from tests.faults.mutations import dumps
 from tests.faults.test_validation_properties import UNITS, check_body, pool, validator
+from tests.faults.values import dumps
 from tests.harness import Pipeline
 
 RECEIVED = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)

@@ -35,7 +35,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.faults.conftest import SCALES, Ledger, per_source
 from tests.faults.driver import Answers, log_tail, post, wait_idle_unbroken
-from tests.faults.mutations import BODY_KINDS, Mutator, pid, valid_records
+from tests.faults.framing import BODY_KINDS
+from tests.faults.mutations import Mutator, valid_records
 from tests.faults.oracle import expected_records
 from tests.faults.privacy_scan import (
     Findings,
@@ -45,6 +46,7 @@ from tests.faults.privacy_scan import (
     scan_topics,
     secrets_of,
 )
+from tests.faults.values import pid
 from tests.faults.workload import SOURCES
 from tests.harness import Pipeline
 

@@ -37,13 +37,8 @@ from connectors.registry import SOURCES as SPECS
 from contract.settings import load_settings
 from streams.kpis.registry import KPIS
 from tests.faults.conftest import SCALES
-from tests.faults.mutations import (
-    BODY_KINDS,
-    RECORD_MUTATIONS,
-    TEXT_MUTATIONS,
-    Mutator,
-    valid_records,
-)
+from tests.faults.framing import BODY_KINDS, TEXT_MUTATIONS
+from tests.faults.mutations import RECORD_MUTATIONS, Mutator, valid_records
 from tests.faults.oracle import expected_records, strict_json
 from tests.faults.workload import SOURCES
 
