@@ -1,4 +1,4 @@
-"""Debian's Firefox ESR, headless, driven over WebDriver BiDi with nothing but the standard library.
+"""Debian's Firefox ESR, headless, driven over WebDriver BiDi.
 
 Playwright cannot drive it: Playwright's Firefox is its own patched build (the Juggler protocol,
 `-juggler-pipe`), which a stock Firefox does not understand: it exits at once, and Playwright's
@@ -6,9 +6,10 @@ own build cannot be downloaded here. Selenium would need geckodriver, which no D
 package we can trust ships. Firefox itself, though, speaks WebDriver BiDi (the W3C protocol that
 Puppeteer and Selenium use) when started with `--remote-debugging-port`: a WebSocket on the
 loopback, announced in the profile's WebDriverBiDiServer.json. This module is a small client for
-it: a fresh user context (an isolated cookie jar and localStorage, like a new Playwright context)
-per tab, navigation, scripts, real pointer clicks, screenshots, and every JavaScript error,
-console.error and failed request the page causes, collected from the browser's own events.
+it over the `websockets` library's synchronous client: a fresh user context (an isolated cookie
+jar and localStorage, like a new Playwright context) per tab, navigation, scripts, real pointer
+clicks, screenshots, and every JavaScript error, console.error and failed request the page causes,
+collected from the browser's own events.
 """
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ import os
 import re
 import shutil
 import signal
-import socket
-import struct
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
 
 NAMES = ("firefox-esr", "firefox")
 
@@ -75,88 +77,6 @@ class BiDiError(RuntimeError):
     pass
 
 
-class _WebSocket:
-    """The client side of RFC 6455, text messages only: enough for one local BiDi session."""
-
-    def __init__(self, host: str, port: int, path: str, timeout_s: float) -> None:
-        self.sock = socket.create_connection((host, port), timeout=timeout_s)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                           "Sec-WebSocket-Version: 13\r\n\r\n").encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                raise BiDiError(f"the WebSocket handshake was cut off: {head!r}")
-            head += chunk
-        head, self.buffer = head.split(b"\r\n\r\n", 1)
-        if not head.startswith(b"HTTP/1.1 101"):
-            raise BiDiError(f"the WebSocket handshake was refused: {head.decode(errors='replace')}")
-
-    def _exactly(self, n: int) -> bytes:
-        while len(self.buffer) < n:
-            chunk = self.sock.recv(max(65536, n - len(self.buffer)))
-            if not chunk:
-                raise BiDiError("Firefox closed the WebSocket")
-            self.buffer += chunk
-        out, self.buffer = self.buffer[:n], self.buffer[n:]
-        return out
-
-    def _frame(self, opcode: int, payload: bytes) -> None:
-        mask = os.urandom(4)
-        n = len(payload)
-        head = bytes([0x80 | opcode])
-        if n < 126:
-            head += bytes([0x80 | n])
-        elif n < 65536:
-            head += bytes([0x80 | 126]) + struct.pack("!H", n)
-        else:
-            head += bytes([0x80 | 127]) + struct.pack("!Q", n)
-        self.sock.sendall(head + mask + _xor(payload, mask))
-
-    def send(self, text: str) -> None:
-        self._frame(0x1, text.encode())
-
-    def recv(self, timeout_s: float) -> str:
-        self.sock.settimeout(timeout_s)
-        parts: list[bytes] = []
-        while True:
-            b0, b1 = self._exactly(2)
-            n = b1 & 0x7F
-            if n == 126:
-                n = struct.unpack("!H", self._exactly(2))[0]
-            elif n == 127:
-                n = struct.unpack("!Q", self._exactly(8))[0]
-            mask = self._exactly(4) if b1 & 0x80 else None
-            payload = self._exactly(n)
-            if mask:
-                payload = _xor(payload, mask)
-            opcode = b0 & 0x0F
-            if opcode == 0x8:
-                raise BiDiError("Firefox closed the WebSocket")
-            if opcode == 0x9:
-                self._frame(0xA, payload)
-                continue
-            if opcode in (0x0, 0x1, 0x2):
-                parts.append(payload)
-                if b0 & 0x80:
-                    return b"".join(parts).decode()
-
-    def close(self) -> None:
-        try:
-            self._frame(0x8, struct.pack("!H", 1000))
-        except OSError:
-            pass
-        self.sock.close()
-
-
-def _xor(data: bytes, mask: bytes) -> bytes:
-    n = len(data)
-    key = int.from_bytes((mask * (n // 4 + 1))[:n], "big")
-    return (int.from_bytes(data, "big") ^ key).to_bytes(n, "big")
-
-
 class Firefox:
     """One headless Firefox with its own throw-away profile and HOME; `tab()` opens a fresh,
     isolated tab. Everything runs on the loopback."""
@@ -168,7 +88,7 @@ class Firefox:
         self.profile = workdir / "profile"
         self.log = workdir / "firefox.log"
         self.proc: subprocess.Popen[bytes] | None = None
-        self.ws: _WebSocket | None = None
+        self.ws: ClientConnection | None = None
         self.next_id = 0
         self.events: list[dict[str, Any]] = []
         self.version = ""
@@ -203,7 +123,9 @@ class Firefox:
                 self.close()
                 raise BiDiError(f"{self.binary} did not open WebDriver BiDi: {self.log_tail()}")
             time.sleep(0.1)
-        self.ws = _WebSocket(where["ws_host"], int(where["ws_port"]), "/session", self.timeout_s)
+        # max_size None: a screenshot's answer is megabytes; the default cap is 1 MiB
+        self.ws = connect(f"ws://{where['ws_host']}:{where['ws_port']}/session", open_timeout=self.timeout_s,
+                          max_size=None, ping_interval=None)
         caps = self.command("session.new", {"capabilities": {}})
         self.version = f"{caps['capabilities']['browserName']} {caps['capabilities']['browserVersion']}"
         self.command(
@@ -225,7 +147,7 @@ class Firefox:
         if self.ws is not None:
             try:
                 self.command("browser.close", {}, timeout_s=10)
-            except (BiDiError, OSError):
+            except (BiDiError, OSError, ConnectionClosed):
                 pass
             self.ws.close()
             self.ws = None
@@ -252,9 +174,11 @@ class Firefox:
             if left <= 0:
                 raise BiDiError(f"no answer to {method} in time")
             try:
-                msg = json.loads(self.ws.recv(left))
+                msg = json.loads(self.ws.recv(timeout=left))
             except TimeoutError:
                 raise BiDiError(f"no answer to {method} in time") from None
+            except ConnectionClosed:
+                raise BiDiError(f"Firefox closed the WebSocket before answering {method}") from None
             if msg.get("type") == "event":
                 self.events.append(msg)
             elif msg.get("id") == mine:
