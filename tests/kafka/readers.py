@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from kafka import KafkaConsumer, OffsetSpec, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
 from tests.kafka.cluster import KafkaCluster
 
@@ -29,5 +29,12 @@ def read_all(bootstrap: str, topic: str, timeout: float = 60.0, **client: Any) -
 
 
 def earliest(kafka: KafkaCluster, topic: str, partition: int = 0) -> int:
+    """The partition's log start offset, through a fresh client: the cluster's long-lived admin
+    client once asked a leader its metadata did not list yet (node 3, back from a kill) and
+    kafka-python raised UnknownBrokerIdError instead of refreshing."""
     tp = TopicPartition(topic, partition)
-    return int(kafka.admin().list_partition_offsets({tp: OffsetSpec.EARLIEST})[tp].offset)
+    consumer = KafkaConsumer(bootstrap_servers=kafka.bootstrap, group_id=None, enable_auto_commit=False)
+    try:
+        return int(consumer.beginning_offsets([tp])[tp])
+    finally:
+        consumer.close()
