@@ -38,3 +38,10 @@ def kpi_verdict(ratio: float, noop_rate: float, kpi_rate: float) -> str:
         f"  target >= {KPI_TARGET:.2f}: MISSED by {KPI_TARGET - ratio:.2f} "
         f"({KPI_TARGET * noop_rate - kpi_rate:,.0f} rec/s short)"
     )
+
+
+def kpi_rate_row(res: Results, name: str, kpi_rate: float, noop_rate: float) -> None:
+    """The pipeline's KPI rate beside the no-op Faust agent's on the same records, with the target."""
+    ratio = kpi_rate / noop_rate
+    row(res, name, rate(kpi_rate), "no-op Faust agent, same records", rate(noop_rate), ratio,
+        kpi_verdict(ratio, noop_rate, kpi_rate))

@@ -22,7 +22,7 @@ from tests.bench.common import (
     validated,
     wait_idle,
 )
-from tests.bench.figures import LATENCY_SAMPLES, P99_TARGET_S, SIM_HOURS, N, Results, kpi_verdict, rate, row
+from tests.bench.figures import LATENCY_SAMPLES, P99_TARGET_S, SIM_HOURS, N, Results, kpi_rate_row, row
 from tests.bench.noop_faust import rss_kib
 from tests.bench.window import kpi_window, noop_rate
 from tests.harness import Pipeline
@@ -80,15 +80,8 @@ def simulated_phase(tmp: Path, res: Results, noop_rss: float) -> None:
             w = kpi_window(p, messages, bootstrap)
             rss.append(sum(rss_kib(worker["pid"]) for worker in p.status()["workers"]) / 1024)
             if i == 1:
-                row(
-                    res,
-                    f"KPI rate, every KPI on: simulated {SIM_HOURS:g} h, 4 sources",
-                    rate(w.rate),
-                    "no-op Faust agent, same records",
-                    rate(noop),
-                    w.rate / noop,
-                    kpi_verdict(w.rate / noop, noop, w.rate),
-                )
+                name = f"KPI rate, every KPI on: simulated {SIM_HOURS:g} h, 4 sources"
+                kpi_rate_row(res, name, w.rate, noop)
                 res.notes.append(
                     f"simulated period 1 ({w.n:,} records: "
                     + ", ".join(f"{s} {len(first[s]):,}" for s in SOURCES)
