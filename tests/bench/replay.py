@@ -27,6 +27,7 @@ from contract.topics import CONTRACT_NAMES as topics
 from gateway.tokens import load_pseudonym_key
 from sinks.archive import archived, open_exclusive
 from sinks.store import Batch, write
+from tests.bench.common import SIMULATED
 from tests.bench.raw import archive_rows
 from tests.harness import ROOT, Pipeline
 
@@ -79,7 +80,7 @@ def build_archive(settings: Settings, validators: dict[str, Validator], dump: Pa
     con = open_exclusive(settings.duckdb_path, source_names(), settings.units.timezone.key)
     counts: dict[str, int] = {}
     try:
-        for source in source_names():
+        for source in SIMULATED:
             for lines in _lines(dump / f"{source}.ndjson"):
                 rows = []
                 for i in range(0, len(lines), GROUP):
@@ -99,7 +100,7 @@ def split_dump(dump: Path, boundary: datetime) -> tuple[Path, Path]:
     for part in parts:
         part.mkdir()
     cut = int(boundary.timestamp() * 1_000_000)
-    for source in source_names():
+    for source in SIMULATED:
         spec = SOURCES[source]
         with (dump / f"{source}.ndjson").open("rb") as f, (parts[0] / f"{source}.ndjson").open("wb") as a, \
                 (parts[1] / f"{source}.ndjson").open("wb") as b:

@@ -6,11 +6,11 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from connectors.registry import SOURCES
 from contract.settings import load_settings
 from tests.bench import latency, raw
 from tests.bench.common import (
     SIM_SEED,
+    SIMULATED,
     cpu_line,
     cpu_snapshot,
     fold_rates,
@@ -51,9 +51,9 @@ def simulated_phase(tmp: Path, res: Results, noop_rss: float) -> None:
     )
     first = simulate(tmp / "sim1", start.isoformat(), SIM_HOURS)
     both = simulate(tmp / "sim2", start.isoformat(), 2 * SIM_HOURS)
-    for s in SOURCES:  # the same seed and start give the same records: period 1 is a prefix of both
+    for s in SIMULATED:  # the same seed and start give the same records: period 1 is a prefix of both
         assert both[s][: len(first[s])] == first[s], s
-    second = {s: both[s][len(first[s]) :] for s in SOURCES}
+    second = {s: both[s][len(first[s]) :] for s in SIMULATED}
     peak, peak_hour = peak_rate(both, start, 2 * SIM_HOURS)
     p = Pipeline(tmp / "pipeline-sim", late_after_days=None)
     p.start()
@@ -84,7 +84,7 @@ def simulated_phase(tmp: Path, res: Results, noop_rss: float) -> None:
                 kpi_rate_row(res, name, w.rate, noop)
                 res.notes.append(
                     f"simulated period 1 ({w.n:,} records: "
-                    + ", ".join(f"{s} {len(first[s]):,}" for s in SOURCES)
+                    + ", ".join(f"{s} {len(first[s]):,}" for s in SIMULATED)
                     + f"): idle after {w.idle - w.t0:.1f} s; "
                     f"{w.written.get('kpi_updates', 0) / w.n:.1f} KPI updates written per record; {w.cpu}; "
                     f"raw message {sum(sizes) / len(sizes):,.0f} bytes on average (value, key, headers); "
