@@ -14,6 +14,7 @@ P99_TARGET_S = 1.0
 REPLAY_TARGET_S = 120.0                      # a simulated year replayed from DuckDB
 REPLAY_DAYS = max(7, round(365 * SCALE))     # days a period of the replay phase
 
+
 @dataclass
 class Results:
     rows: list[str] = field(default_factory=list)

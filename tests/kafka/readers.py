@@ -28,13 +28,17 @@ def read_all(bootstrap: str, topic: str, timeout: float = 60.0, **client: Any) -
         consumer.close()
 
 
-def earliest(kafka: KafkaCluster, topic: str, partition: int = 0) -> int:
-    """The partition's log start offset, through a fresh client: the cluster's long-lived admin
+def log_starts(kafka: KafkaCluster, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+    """The partitions' log start offsets, through one fresh client: the cluster's long-lived admin
     client once asked a leader its metadata did not list yet (node 3, back from a kill) and
     kafka-python raised UnknownBrokerIdError instead of refreshing."""
-    tp = TopicPartition(topic, partition)
     consumer = KafkaConsumer(bootstrap_servers=kafka.bootstrap, group_id=None, enable_auto_commit=False)
     try:
-        return int(consumer.beginning_offsets([tp])[tp])
+        return {tp: int(offset) for tp, offset in consumer.beginning_offsets(partitions).items()}
     finally:
         consumer.close()
+
+
+def earliest(kafka: KafkaCluster, topic: str, partition: int = 0) -> int:
+    tp = TopicPartition(topic, partition)
+    return log_starts(kafka, [tp])[tp]
