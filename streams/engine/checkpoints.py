@@ -40,7 +40,7 @@ from typing import Any, Protocol
 
 import orjson
 
-FORMAT = 1
+FORMAT = 2   # 2: closed entities packed (streams/kpis/record_set.py)
 
 
 @dataclass(frozen=True)

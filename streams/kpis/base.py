@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import operator
 from abc import ABC, abstractmethod
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,13 +74,14 @@ class Partials:
 
 @dataclass
 class Samples:
-    """Values per aggregate key, append-only; `sent` counts what was already reported."""
-    values: dict[AggKey, list[float]] = field(default_factory=dict)
+    """Values per aggregate key, append-only; `sent` counts what was already reported. Kept as
+    arrays of doubles: a year of latency samples is millions of values, 8 bytes each, not 32."""
+    values: dict[AggKey, array[float]] = field(default_factory=dict)
     sent: dict[AggKey, int] = field(default_factory=dict)
 
     def add(self, keys: Sequence[AggKey], value: float) -> None:
         for key in keys:
-            self.values.setdefault(key, []).append(value)
+            self.values.setdefault(key, array("d")).append(value)
 
     def drain(self) -> dict[AggKey, tuple[int, list[float]]]:
         """Per key: the index of the first unreported value, and the unreported values."""
@@ -87,7 +89,7 @@ class Samples:
         for key, values in self.values.items():
             start = self.sent.get(key, 0)
             if start < len(values):
-                out[key] = (start, values[start:])
+                out[key] = (start, values[start:].tolist())
                 self.sent[key] = len(values)
         return out
 

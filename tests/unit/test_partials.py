@@ -44,5 +44,6 @@ def test_the_combine_puts_the_pieces_back_together() -> None:
                 combiner.put(0, (1, 1, 1), [((f, u, g, p), payload)])
     got = {key: vec for c in combiners.values() for key, per in c.parts.items() for _, vec in per.values()}
     assert got == vectors
-    merged = {key: v for c in combiners.values() for key, per in c.samples.items() for v in per.values()}
+    merged = {key: v.tolist()
+              for c in combiners.values() for key, per in c.samples.items() for v in per.values()}
     assert merged == {key: values for key, (_, values) in samples.items()}
