@@ -64,7 +64,7 @@ screenshots: $(STAMP) chromium firefox ## regenerate the README's screenshots in
 test-faults: $(STAMP) ## fault trials (SIGKILLs, broker restart, stop/start) and property runs; prints a summary (~30 min)
 	$(VENV)/bin/python -m tests.faults
 
-test-kafka: $(STAMP) java ## the whole pipeline on a three-broker Apache Kafka cluster: fault trials, compaction, retention, lag, two installations with SCRAM/ACLs; prints the Kafka version and every trial (~35 min)
+test-kafka: $(STAMP) java ## the whole pipeline on a three-broker Apache Kafka cluster: fault trials, compaction, retention, lag, two installations with SCRAM/ACLs; prints the Kafka version and every trial (~15 min)
 	$(VENV)/bin/python -m tests.kafka
 
 bench: $(STAMP) ## print throughput figures beside raw baselines measured in the same run
