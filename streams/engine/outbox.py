@@ -33,7 +33,8 @@ Headers = list[tuple[str, bytes]]
 Message = tuple[bytes | None, bytes | None, Headers]
 Pending = dict[tuple[str, int], list[Message]]
 MAX_BATCH_BYTES = 1 << 20
-RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)   # then the worker exits: ~1 min of a partition without a leader
+# Between attempts (each waits up to the producer's request timeout for a leader); then the worker exits.
+RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 log = logging.getLogger(__name__)
 
 
@@ -55,7 +56,7 @@ class Outbox:
         self._producer: AIOKafkaProducer | None = None   # made in the worker's event loop, on first use
         self.partitions = partitions
         self._partitioner = DefaultPartitioner()
-        self._pending: dict[tuple[str, int], list[Message]] = {}
+        self._pending: Pending = {}
         self.sent = 0
 
     async def put(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None,
