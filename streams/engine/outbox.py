@@ -75,20 +75,21 @@ class Outbox:
         for delay in (*self._retry_delays_s, None):
             if not pending:
                 break
-            pending, error = await self._send_all(pending)
-            if error is None:
+            pending, errors = await self._send_all(pending)
+            if not errors:
                 continue
-            if delay is None or not _passing(error):
-                raise error
+            lasting = [e for e in errors if not _passing(e)]
+            if delay is None or lasting:
+                raise (lasting or errors)[0]
             log.warning("outbox: %d messages of %d partitions refused (%r); a fresh producer sends them "
-                        "again in %.1f s", sum(map(len, pending.values())), len(pending), error, delay)
+                        "again in %.1f s", sum(map(len, pending.values())), len(pending), errors[0], delay)
             await self._close_producer()   # a new producer id: its sequence numbers start clean
             await asyncio.sleep(delay)
         self.sent += sent
 
-    async def _send_all(self, pending: Pending) -> tuple[Pending, BaseException | None]:
+    async def _send_all(self, pending: Pending) -> tuple[Pending, list[BaseException]]:
         """Send every partition's messages; return what must go again (each failed partition from its
-        first failed batch on) and the first error."""
+        first failed batch on) and each failed partition's first error."""
         producer = await self._started()
         sends: dict[tuple[str, int], list[tuple[int, asyncio.Future[Any]]]] = {}
         again: Pending = {}
@@ -105,7 +106,7 @@ class Outbox:
             if failed:
                 again[tp] = pending[tp][failed[0][0]:]
                 errors.append(failed[0][1])
-        return again, (errors[0] if errors else None)
+        return again, errors
 
     async def _started(self) -> AIOKafkaProducer:
         if self._producer is None:

@@ -64,10 +64,14 @@ class RecordSetFold(Fold):
             raise TooLate(
                 f"{entity} closed more than {self.clock.late_days:g} days before this record arrived"
             )
-        records = self._unpacked(entity)
+        was_packed = entity in self.packed
+        records = self._records_of(entity)
         if identity in records:
-            self._pack_if_closed(entity, records)
             return  # the same identity again: the first copy won
+        if was_packed:   # open again, with the view it had
+            del self.packed[entity]
+            self.views.views[entity] = self.shares(list(records.values()))
+        self.entities_[entity] = records
         records[identity] = rec
         values = list(records.values())
         self.views.move(entity, *self.shares(values))
@@ -81,24 +85,18 @@ class RecordSetFold(Fold):
         else:
             if closed is None and arrival_us is not None:
                 self.closed_at[entity] = arrival_us
-            self._pack_if_closed(entity, records)
+            self._pack(entity, records)
         self.changed.add(entity)
 
-    def _unpacked(self, entity: str) -> dict[Hashable, Any]:
-        """The entity's records, made open again if it was packed (its view re-derived as it was)."""
-        blob = self.packed.pop(entity, None)
-        if blob is None:
-            return self.entities_.setdefault(entity, {})
-        records: dict[Hashable, Any] = pickle.loads(blob)
-        self.entities_[entity] = records
-        self.views.views[entity] = self.shares(list(records.values()))
-        return records
+    def _records_of(self, entity: str) -> dict[Hashable, Any]:
+        """The entity's records (unpickled when it is packed; empty when it is new)."""
+        blob = self.packed.get(entity)
+        return self.entities_.get(entity, {}) if blob is None else pickle.loads(blob)
 
-    def _pack_if_closed(self, entity: str, records: dict[Hashable, Any]) -> None:
-        if self.closed(list(records.values())):
-            self.packed[entity] = pickle.dumps(records, pickle.HIGHEST_PROTOCOL)
-            del self.entities_[entity]
-            self.views.views.pop(entity, None)
+    def _pack(self, entity: str, records: dict[Hashable, Any]) -> None:
+        self.packed[entity] = pickle.dumps(records, pickle.HIGHEST_PROTOCOL)
+        del self.entities_[entity]
+        self.views.views.pop(entity, None)
 
     def _forget(self) -> None:
         """Closed entities past the horizon; a drill-down row not yet sent leaves with `parting`."""
@@ -121,8 +119,7 @@ class RecordSetFold(Fold):
         return [*self.entities_, *self.packed]
 
     def records(self, entity: str) -> list[Any]:
-        blob = self.packed.get(entity)
-        return list((self.entities_[entity] if blob is None else pickle.loads(blob)).values())
+        return list(self._records_of(entity).values())
 
     def live(self, now_us: int) -> dict[str, dict[str, int | tuple[int, ...]]]:
         overdue: dict[str, int] = {}

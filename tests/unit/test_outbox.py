@@ -110,3 +110,10 @@ def test_a_refusal_that_outlasts_the_retries_stops_the_worker() -> None:
     with pytest.raises(NotLeaderForPartitionError):
         deliver(broker, {0: values("a", 2)}, delays=(0.0, 0.0))
     assert (broker.sends, broker.producers) == (3, 3)
+
+
+def test_a_lasting_error_beside_a_passing_one_stops_at_once() -> None:
+    broker = Broker({1: NotLeaderForPartitionError(), 2: MessageSizeTooLargeError()})
+    with pytest.raises(MessageSizeTooLargeError):
+        deliver(broker, {0: values("a", 2), 1: values("b", 2)})
+    assert broker.producers == 1

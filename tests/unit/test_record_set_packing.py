@@ -31,7 +31,7 @@ def test_a_closed_dossier_is_packed_and_a_later_record_opens_it_again() -> None:
 def fold_all(records: list[dict[str, Any]], packing: bool, monkeypatch: pytest.MonkeyPatch) -> RecordSetFold:
     with monkeypatch.context() as m:
         if not packing:
-            m.setattr(RecordSetFold, "_pack_if_closed", lambda self, entity, records: None)
+            m.setattr(RecordSetFold, "_pack", lambda self, entity, records: None)
         fold = KPIS["dvc"].new_fold(UNITS)
         for r in records:
             fold.apply(r)
