@@ -323,9 +323,14 @@ def test_readable_on_a_wall_and_a_laptop(page: Any, size: dict[str, int]) -> Non
     assert page.evaluate(
         "() => [...document.fonts].some(f => f.family.includes('Be Vietnam Pro') && f.status === 'loaded')"
     )
-    # the locators wait for the cards: the overview draws them once its first figures arrive
-    value_px = page.locator(".card-value").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
-    label_px = page.locator(".card-title").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    # read in one step, retried: the overview redraws its cards as figures arrive, and a card
+    # detached between finding and measuring has no computed size (NaN)
+    value_px, label_px = page.wait_for_function("""() => {
+        const px = s => { const e = document.querySelector(s);
+                          return e && e.isConnected ? parseFloat(getComputedStyle(e).fontSize) : NaN; };
+        const sizes = [px('.card-value'), px('.card-title')];
+        return sizes.every(Number.isFinite) ? sizes : null;
+    }""").json_value()
     assert value_px >= (36 if size == WALL else 24) and label_px >= (15 if size == WALL else 11), (
         value_px,
         label_px,
