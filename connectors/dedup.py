@@ -60,6 +60,10 @@ class _Digests:
             self.sorted = array("q", sorted([*self.sorted, *self.recent]))
             self.recent.clear()
 
+    def merge(self, values: array[int]) -> None:
+        """Many at once (sorted), as loaded from the archive."""
+        self.sorted = values if not len(self.sorted) else array("q", sorted([*self.sorted, *values]))
+
     def __contains__(self, value: int) -> bool:
         if value in self.recent:
             return True
@@ -93,6 +97,16 @@ class _Grid:
         if not self.bits[byte] & bit:
             self.bits[byte] |= bit
             self.count += 1
+
+    def add_day(self, day: int, mask: int) -> None:
+        """A day's quarter hours at once: bit i of `mask` is the i-th (the bit order of the rows)."""
+        self._at(day * DAY_US + (SLOTS - 1) * SLOT_US)   # room for the whole day
+        at = (day - self.first_day) * _ROW
+        for i, byte in enumerate(mask.to_bytes(_ROW, "little")):
+            new = byte & ~self.bits[at + i]
+            if new:
+                self.bits[at + i] |= new
+                self.count += new.bit_count()
 
     def __contains__(self, start_us: int) -> bool:
         day = start_us // DAY_US
@@ -202,10 +216,19 @@ class IdentityIndex:
         row = index.grid.get(entity)
         if row is None:
             row = index.grid[entity] = _Grid(day)
-        while mask:
-            low = mask & -mask
-            row.add(day * DAY_US + (low.bit_length() - 1) * SLOT_US)
-            mask ^= low
+        row.add_day(day, mask)
+
+    def load_days(self, source: str, days: Iterable[tuple[int, array[int]]], dated: bool = True) -> None:
+        """Digests (`Identity.prefix`) of the records of each event day at once, each day's sorted,
+        from the archive: 2.8 million identities one by one took 11 s of a year's restart."""
+        index = self._of(source)
+        undated: list[array[int]] = []
+        for day, digests in days:
+            index.digests.setdefault(day, _Digests()).merge(digests)
+            if not dated:
+                undated.append(digests)
+        if undated:
+            index.undated.merge(array("q", sorted(v for day in undated for v in day)))
 
     def horizon_start_us(self, now_us: int | None = None) -> int | None:
         """Event times before this are forgotten (None: no horizon, nothing is)."""

@@ -10,6 +10,7 @@ the duplicate check, so a record sent again after a restart still counts as a du
 from __future__ import annotations
 
 import logging
+from array import array
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,6 +29,10 @@ from sinks.schema import archive_view, raw_table
 
 log = logging.getLogger(__name__)
 CHUNK = 10_000
+# Identity.prefix of the hex identity in SQL: its first 8 bytes, little-endian, as a signed 64-bit integer
+_UNSIGNED = "('0x' || " + " || ".join(f"substr(id, {i}, 2)" for i in range(15, 0, -2)) + ")::UBIGINT"
+_PREFIX = (f"({_UNSIGNED}::HUGEINT - CASE WHEN {_UNSIGNED} >= {2**63} THEN {2**64}::HUGEINT ELSE 0 END)"
+           "::BIGINT")
 _COLUMNS = ("id, key, strftime(received_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ'), "
             "epoch_us(event_time), record::VARCHAR")
 
@@ -66,10 +71,11 @@ def _load_identities(con: duckdb.DuckDBPyConnection, index: IdentityIndex, sourc
     """The identities within the horizon (connectors/dedup.py); returns how many records are archived."""
     start = index.horizon_start_us()
     since = f"epoch_us(event_time) >= {start}" if start is not None else "true"
-    reading = con.execute(f"SELECT id, epoch_us(event_time) FROM {raw_table(source)} WHERE {since}")
-    dated = SOURCES[source].dated_identity
-    while rows := reading.fetchmany(100_000):
-        index.load(source, (Identity(bytes.fromhex(i), us, None, dated) for i, us in rows))
+    days = con.execute(f"""SELECT {_day('epoch_us(event_time)')} AS day, list({_PREFIX} ORDER BY {_PREFIX})
+        FROM {raw_table(source)} WHERE {since} GROUP BY day""")
+    while rows := days.fetchmany(64):
+        index.load_days(source, ((day, array("q", digests)) for day, digests in rows),
+                        SOURCES[source].dated_identity)
     total = con.execute(f"SELECT count(*) FROM {raw_table(source)}").fetchone()
     archived_rows = int(total[0]) if total else 0
     if source == counters.SOURCE:
@@ -104,6 +110,11 @@ def _load_counter_identities(con: duckdb.DuckDBPyConnection, index: IdentityInde
     )
     total = con.execute(f"SELECT count(*) FROM {counters.TABLE}").fetchone()
     return int(total[0]) if total else 0
+
+
+def _day(us: str) -> str:
+    """The UTC day of a µs time in SQL, rounded down as Python's // does (DuckDB's // truncates)."""
+    return f"CASE WHEN {us} >= 0 THEN {us} // {DAY_US} ELSE -((-{us} - 1) // {DAY_US}) - 1 END"
 
 
 def journal_identity(message: Outgoing, source: str) -> Identity | None:

@@ -63,14 +63,19 @@ class Supervisor:
         await ensure_topics(s.broker, self.config.topology.catalogue(), s.replication_factor)
         publisher = Publisher(s.broker)   # the gateway owns it from here on
         index = IdentityIndex(s.late_us)
-        restored = await asyncio.to_thread(restore, s, self.config.topology, publisher, index, self._epoch())
+        since = self._epoch()
+        # The workers need only the epoch: they load their snapshots while the archive is read.
+        workers = [self._child(f"worker-{i}", ["worker"]) for i in range(s.worker_count)]
+        self.children = workers   # stopped with the rest should the restore fail
+        for child in workers:
+            child.start()
+        restored = await asyncio.to_thread(restore, s, self.config.topology, publisher, index, since)
         self.restart["republished"] = restored.republished
         log.info("DuckDB archive: %s records, %d dead letters; republished %s",
                  restored.archived, restored.dead_letters, restored.republished or "nothing")
-        self.sink = self._child("sink", ["sink"])
-        self.children = [self.sink] + [self._child(f"worker-{i}", ["worker"]) for i in range(s.worker_count)]
-        for child in self.children:
-            child.start()
+        self.sink = self._child("sink", ["sink"])   # after the restore: DuckDB takes one writer
+        self.sink.start()
+        self.children = [self.sink, *workers]
         tokens = load_tokens(s.tokens, sources + list(ADAPTERS), s.state_dir)
         self.gateway = Gateway(
             s, self.config.topology, self.config.index766, publisher, index, tokens, self.health,
@@ -81,6 +86,9 @@ class Supervisor:
         await self.gateway.start()
         await self._wait_sink()
         self.ready = True
+
+    def _workers(self) -> list[Child]:
+        return [c for c in self.children if c is not self.sink]
 
     def _epoch(self) -> int | None:
         """Begin a broker epoch (streams/engine/checkpoints.py): on the embedded broker, from which
@@ -150,7 +158,7 @@ class Supervisor:
 
         return {
             "ready": self.ready,
-            "workers": [describe(c) for c in self.children if c is not self.sink],
+            "workers": [describe(c) for c in self._workers()],
             "sink": describe(self.sink) if self.sink else {"alive": False},
             "broker": {
                 "embedded": self.broker is not None,
@@ -172,7 +180,7 @@ class Supervisor:
             # Whatever happened above, nothing may outlive the supervisor. Without a broker there
             # is nothing to drain: stop at once.
             grace = 20.0 if broker_up else 0.0
-            await asyncio.gather(*(asyncio.to_thread(c.stop, grace) for c in self.children[1:]))
+            await asyncio.gather(*(asyncio.to_thread(c.stop, grace) for c in self._workers()))
             if self.sink:
                 await asyncio.to_thread(self.sink.stop, grace)
             if self.gateway:
@@ -184,7 +192,7 @@ class Supervisor:
     async def _drain(self, timeout_s: float) -> None:
         """Wait until everything accepted is in DuckDB, so a restart loses nothing users see."""
         assert self.gateway is not None
-        if not (self.sink and self.sink.alive() and any(c.alive() for c in self.children[1:])):
+        if not (self.sink and self.sink.alive() and any(c.alive() for c in self._workers())):
             return
         try:
             # A checkpoint: the next start takes every partition from its snapshot, with nothing after it.

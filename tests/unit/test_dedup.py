@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+from array import array
+
+import pytest
 
 from connectors.dedup import DAY_US, SLOT_US, Identity, IdentityIndex
 
@@ -43,6 +46,37 @@ def test_a_day_loaded_as_a_mask_equals_its_records() -> None:
     assert index.contains("telecom", ident(0, NOW_US, ("S1", NOW_US + 95 * SLOT_US)))
     assert not index.contains("telecom", ident(0, NOW_US, ("S1", NOW_US + 1 * SLOT_US)))
     assert index.count("telecom") == 3
+
+
+def test_masks_over_days_already_held_count_each_quarter_hour_once() -> None:
+    index = IdentityIndex()
+    day = NOW_US // DAY_US
+    index.load_grid("telecom", "S1", day, 0b1011)
+    index.load_grid("telecom", "S1", day, 0b0110 | (1 << 95))    # overlaps the first mask
+    index.load_grid("telecom", "S1", day - 2, 1 << 50)           # before the first day: room in front
+    one_by_one = IdentityIndex()
+    starts = [day * DAY_US + q * SLOT_US for q in (0, 1, 2, 3, 95)] + [(day - 2) * DAY_US + 50 * SLOT_US]
+    one_by_one.commit("telecom", [ident(0, s, ("S1", s)) for s in starts])
+    assert index.count("telecom") == one_by_one.count("telecom") == 6
+    assert index._sources["telecom"].grid["S1"].bits == one_by_one._sources["telecom"].grid["S1"].bits
+
+
+@pytest.mark.parametrize("dated", [True, False])
+def test_days_loaded_at_once_equal_the_identities_one_by_one(dated: bool) -> None:
+    """The restart's load (ioc/restore.py: a sorted array of digests per event day, from DuckDB)."""
+    times = [NOW_US - (n % 9) * DAY_US + n for n in range(5_000)]
+    identities = [Identity(ident(n, 0).digest, t, None, dated) for n, t in enumerate(times)]
+    one_by_one, at_once = IdentityIndex(), IdentityIndex()
+    one_by_one.load("population", identities)
+    days: dict[int, list[int]] = {}
+    for i in identities:
+        days.setdefault(i.event_us // DAY_US, []).append(i.prefix)
+    at_once.load_days("population", [(d, array("q", sorted(v[::2]))) for d, v in days.items()], dated)
+    at_once.load_days("population", [(d, array("q", sorted(v[1::2]))) for d, v in days.items()], dated)
+    assert at_once.count("population") == one_by_one.count("population") == 5_000
+    moved = [Identity(i.digest, i.event_us + 3 * DAY_US, None, dated) for i in identities[:50]]
+    for probe in identities + moved + [ident(n, NOW_US) for n in range(5_000, 5_100)]:
+        assert at_once.contains("population", probe) == one_by_one.contains("population", probe)
 
 
 def test_identities_beyond_the_horizon_are_forgotten() -> None:
