@@ -33,6 +33,7 @@ from quixstreams import Application
 from quixstreams.app import ProcessingGuarantee
 from quixstreams.state import State
 
+from contract.records import H_BARRIER
 from contract.settings import load_settings
 
 FINISHED = (9, 10)
@@ -199,14 +200,21 @@ def build(env: dict[str, str], progress: Progress) -> Application:
         finish_if_done()
         return value
 
-    raw = app.topic(env["BENCH_QUIX_TOPIC"], key_deserializer="str", value_deserializer="json")
+    raw = app.topic(env["BENCH_QUIX_TOPIC"], key_deserializer="str", value_deserializer="bytes")
     output = app.topic(env["BENCH_QUIX_OUTPUT"], key_serializer="json", value_serializer="json")
     sdf = app.dataframe(raw)
+    # The gateway's checkpoint markers share the raw topic (no value, a header): they are not records.
+    sdf = sdf.filter(lambda value, key, timestamp, headers: not is_marker(headers), metadata=True)
+    sdf = sdf.apply(orjson.loads)
     sdf = sdf.apply(fold, stateful=True, expand=True)
     sdf = sdf.group_by(lambda d: f"{d['unit']}|{d['month']}", name="unit_month")
     sdf = sdf.apply(add, stateful=True)
     sdf.to_topic(output)
     return app
+
+
+def is_marker(headers: Any) -> bool:
+    return any(name == H_BARRIER for name, _ in headers or ())
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
