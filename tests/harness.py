@@ -41,6 +41,7 @@ def free_port() -> int:
 # years cover every valid timestamp (1900..2199).
 # Tests of the horizon itself set their own.
 TEST_HORIZON_DAYS = 146_000
+PAGE = 50_000   # rows per query of a paged read (the query service answers at most 100,000)
 
 
 class Pipeline:
@@ -158,16 +159,20 @@ pseudonym_key = "generate"
         path = self.workdir / "var" / "checkpoints" / "complete.json"
         return int(orjson.loads(path.read_bytes())["checkpoint"])
 
-    def kpis(self, prefix: str | None = None) -> dict[Key, tuple[Any, Any, Any]]:
-        """(value, numerator, denominator) of every row of `kpi_latest`, or of the KPIs named `<prefix>.*`."""
-        where = f" WHERE kpi LIKE '{prefix}.%'" if prefix is not None else ""
-        rows = self.sql(
-            f"SELECT kpi, unit, grain, period, value, numerator, denominator FROM kpi_latest{where}"
-        )
-        return {
-            (r["kpi"], r["unit"], r["grain"], r["period"]): (r["value"], r["numerator"], r["denominator"])
-            for r in rows
-        }
+    def kpis(self, prefix: str | None = None, where: str = "") -> dict[Key, tuple[Any, Any, Any]]:
+        """(value, numerator, denominator) of every row of `kpi_latest`, or of the KPIs named `<prefix>.*`,
+        and matching the SQL condition `where`; read in pages (one answer of /sql stops at MAX_ROWS)."""
+        conditions = [c for c in (f"kpi LIKE '{prefix}.%'" if prefix is not None else "", where) if c]
+        query = "SELECT kpi, unit, grain, period, value, numerator, denominator FROM kpi_latest"
+        query += " WHERE " + " AND ".join(conditions) if conditions else ""
+        out: dict[Key, tuple[Any, Any, Any]] = {}
+        while True:
+            rows = self.sql(f"{query} ORDER BY kpi, unit, grain, period LIMIT {PAGE} OFFSET {len(out)}")
+            for r in rows:
+                key = (r["kpi"], r["unit"], r["grain"], r["period"])
+                out[key] = (r["value"], r["numerator"], r["denominator"])
+            if len(rows) < PAGE:
+                return out
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -182,6 +187,7 @@ pseudonym_key = "generate"
 def _rows(url: str, query: str) -> list[dict[str, Any]]:
     code, answer = call(url, "POST", orjson.dumps({"query": query}))
     assert code == 200, answer
+    assert not answer["truncated"], f"more rows than one answer holds: page the query ({query})"
     return [dict(zip(answer["columns"], row)) for row in answer["rows"]]
 
 

@@ -42,10 +42,7 @@ REBALANCE_AT = int(os.environ.get("BENCH_REBALANCE_DAYS", "120"))
 
 
 def kpis(p: Pipeline) -> dict[tuple[str, str, str, str], tuple[object, object, object]]:
-    rows = p.sql("SELECT kpi, unit, grain, period, value, numerator, denominator FROM kpi_latest "
-                 "WHERE grain <> 'live'")
-    return {(r["kpi"], r["unit"], r["grain"], r["period"]): (r["value"], r["numerator"], r["denominator"])
-            for r in rows}
+    return p.kpis(where="grain <> 'live'")
 
 
 def restart(p: Pipeline, days: int, sites: int, records: int) -> str:
