@@ -216,7 +216,7 @@ def load_settings(given: Path | str | None = None, problems: list[str] | None = 
         batch_max=w.get("batch_max", int, 2000, lambda v: v >= 1, "a positive integer"),
         batch_within_s=w.get("batch_within_s", float, 0.05, lambda v: v > 0, "seconds > 0"),
         live_interval_s=w.get("live_interval_s", float, 5.0, lambda v: v > 0, "seconds > 0"),
-        coalesce_s=w.get("coalesce_s", float, 1.0, lambda v: 0 < v <= 60, "seconds in (0, 60]"),
+        coalesce_s=w.get("coalesce_s", float, 3.0, lambda v: 0 < v <= 60, "seconds in (0, 60]"),
         checkpoint_dir=_resolve(state_dir, c.get("directory", str, "checkpoints")),
         checkpoint_interval_s=c.get("interval_s", float, 60.0, lambda v: v >= 1, "seconds >= 1"),
         late_after_days=k.get("late_after_days", float, 400.0, lambda v: v >= 1, "days >= 1"),

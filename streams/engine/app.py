@@ -8,6 +8,7 @@ from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
 
 from contract.kafka import aiokafka_kwargs, bootstrap
 from contract.settings import Settings
@@ -16,7 +17,7 @@ from contract.topology import Topology
 from streams.engine.checkpoints import CheckpointStore
 from streams.engine.combine_stage import CombineStage
 from streams.engine.fold_stage import FoldStage
-from streams.engine.messages import from_record
+from streams.engine.messages import Msg, from_record
 from streams.engine.outbox import Outbox
 from streams.engine.reader import PartitionReader
 from streams.engine.stage import PartitionedStage
@@ -114,8 +115,8 @@ def _agent(app: faust.App, stage: PartitionedStage[Any], settings: Settings) -> 
     async def run(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_max, within=settings.batch_within_s):
             try:
-                full = len(events) >= settings.batch_max
-                await stage.handle([from_record(e.message) for e in events], full)
+                msgs = [from_record(e.message) for e in events]
+                await stage.handle(msgs, _behind(app, stage.topic, msgs))
             except Exception:
                 # Not a bad record (those are guarded per record) but the broker or a bug in the
                 # plumbing: acking would lose the batch, so stop hard; the supervisor restarts the
@@ -124,3 +125,16 @@ def _agent(app: faust.App, stage: PartitionedStage[Any], settings: Settings) -> 
                 os._exit(70)
 
     app.agent(topic, name=f"stage-{stage.topic}")(run)
+
+
+def _behind(app: faust.App, topic: str, msgs: list[Msg]) -> set[int]:
+    """The partitions of a batch with more records at the broker than the batch reached: the last
+    high watermark a fetch saw is past the batch's last offset (none seen yet: not behind)."""
+    last: dict[int, int] = {}
+    for msg in msgs:
+        last[msg.partition] = max(msg.offset, last.get(msg.partition, -1))
+    return {
+        partition
+        for partition, offset in last.items()
+        if (app.consumer.highwater(TP(topic, partition)) or 0) > offset + 1
+    }

@@ -6,6 +6,7 @@ here, from the KPI rows it has just computed (-> ioc.kpi.index766): no stage re-
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from contract.records import barrier_headers, iso, kpi_key, marker_key, now_utc
@@ -95,6 +96,7 @@ class CombineStage(PartitionedStage[CombineState]):
         self.out = topology.names.kpi(kpis.domain)
         self.index_out = topology.names.kpi(topology.index_domain)
         self.emitted = 0
+        self.upstream_behind: dict[int, set[int]] = {}   # partition -> fold partitions with a backlog
 
     def new_state(self, partition: int) -> CombineState:
         combiner = Combiner(
@@ -102,8 +104,17 @@ class CombineStage(PartitionedStage[CombineState]):
         )
         return CombineState(combiner, IndexBook(self.index766, self.units) if self.index766 else None)
 
+    def flush_due(self, partition: int, slot: Slot[CombineState]) -> bool:
+        """Coalesce while a fold partition sending here has a backlog too (its reports come in a
+        trickle, so this stage's own input rarely looks behind), up to `coalesce_s`."""
+        if self.upstream_behind.get(partition):
+            return time.monotonic() - slot.flushed_at >= self.coalesce_s
+        return super().flush_due(partition, slot)
+
     def apply(self, partition: int, state: CombineState, msg: Msg) -> None:
         src = self.sender_of(msg)
+        behind = self.upstream_behind.setdefault(partition, set())
+        (behind.add if partials.is_behind(msg.headers) else behind.discard)(src)
         if partials.is_ready(msg.headers):
             state.combiner.mark_ready(src)
             return

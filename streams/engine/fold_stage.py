@@ -96,7 +96,7 @@ class FoldStage(PartitionedStage[FoldState]):
             fold.samples.resend_all()
         vectors: dict[AggKey, list[int]] = dict(fold.partials.drain())
         vectors.update(self._live_changes(slot.state, full=taken))
-        await self._report(partition, slot.watermark, vectors, fold.samples.drain())
+        await self._report(partition, slot, vectors, fold.samples.drain())
         if self.kpis.drill_down:
             details = self.topology.names.details(self.kpis.source)
             for entity, row in fold.drain_details(everything=everything).items():
@@ -109,7 +109,7 @@ class FoldStage(PartitionedStage[FoldState]):
     async def on_tick(self, partition: int, slot: Slot[FoldState]) -> None:
         """Live KPIs move with the clock too (a due time passes) even when no record comes."""
         if time.monotonic() - slot.state.live_at >= self.live_interval_s:
-            await self._report(partition, slot.watermark, self._live_changes(slot.state, full=False), {})
+            await self._report(partition, slot, self._live_changes(slot.state, full=False), {})
 
     def _live_changes(self, state: FoldState, full: bool) -> dict[AggKey, list[int]]:
         state.live_at = time.monotonic()
@@ -123,13 +123,13 @@ class FoldStage(PartitionedStage[FoldState]):
     async def _report(
         self,
         partition: int,
-        watermark: int,
+        slot: Slot[FoldState],
         vectors: dict[AggKey, list[int]],
         samples: dict[AggKey, tuple[int, list[float]]],
     ) -> None:
         if not vectors and not samples:
             return
-        headers = partials.order_headers(partition, self.epoch, watermark)
+        headers = partials.order_headers(partition, self.epoch, slot.watermark, slot.behind)
         for q, value in partials.messages(partials.items_of(vectors, samples), self.partitions):
             await self.outbox.put(self.out, None, value, q, headers)
 

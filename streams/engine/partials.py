@@ -21,6 +21,7 @@ from contract.records import H_READY, H_SRC, Headers, header, stable_partition, 
 from streams.kpis.base import AggKey
 
 H_ORDER = "ioc-order"
+H_BEHIND = "ioc-behind"   # the fold partition had more input waiting: the combine may coalesce too
 MAX_BYTES = 128 << 10
 SAMPLE_RUN = 2048
 _VECTOR_BYTES, _VALUE_BYTES, _KEY_BYTES = 24, 12, 64   # generous estimates of the encoded sizes
@@ -34,11 +35,16 @@ def target(key: AggKey, partitions: int) -> int:
     return stable_partition(unit_period(key[1], key[2], key[3]), partitions)
 
 
-def order_headers(sender: int, epoch: int, watermark: int) -> Headers:
-    return [
+def order_headers(sender: int, epoch: int, watermark: int, behind: bool = False) -> Headers:
+    headers = [
         (H_SRC, str(sender).encode()),
         (H_ORDER, f"{epoch}:{watermark}:{time.time_ns() // 1000}".encode()),
     ]
+    return headers + [(H_BEHIND, b"1")] if behind else headers
+
+
+def is_behind(headers: object) -> bool:
+    return header(headers, H_BEHIND) is not None
 
 
 def ready_headers(sender: int) -> Headers:

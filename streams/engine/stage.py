@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from contract.records import H_BARRIER, H_CHECKPOINT, H_SRC, header
@@ -45,6 +45,7 @@ class Slot(Generic[S]):
         self.held: list[Msg] = []           # from those senders meanwhile
         self.changed = False                # applied something since the last flush
         self.fresh = True                   # a new state (not loaded from a snapshot)
+        self.behind = False                 # more input waited at the broker after the last batch
         self.flushed_at = time.monotonic()
 
 
@@ -100,13 +101,15 @@ class PartitionedStage(ABC, Generic[S]):
     async def on_tick(self, partition: int, slot: Slot[S]) -> None:
         """Periodic work on an owned partition (live KPIs)."""
 
-    def flush_due(self, slot: Slot[S], batch_full: bool) -> bool:
-        """After a batch: flush now, or keep coalescing while a backlog lasts (the batch was full),
-        up to `coalesce_s`: a key rewritten by many records is then sent once."""
-        return not batch_full or time.monotonic() - slot.flushed_at >= self.coalesce_s
+    def flush_due(self, partition: int, slot: Slot[S]) -> bool:
+        """After a batch: flush now, or keep coalescing while a backlog lasts (more input waits), up
+        to `coalesce_s`: a key rewritten by many records is then sent once. Caught up, every batch
+        is flushed: live updates wait for nothing."""
+        return not slot.behind or time.monotonic() - slot.flushed_at >= self.coalesce_s
 
     # -- driven by the Faust agent, the timer and rebalances ---------------------------------
-    async def handle(self, msgs: list[Msg], batch_full: bool = False) -> None:
+    async def handle(self, msgs: list[Msg], behind: Collection[int] = ()) -> None:
+        """`behind`: the input partitions with more records waiting at the broker after this batch."""
         async with self._lock:
             owned = self.assigned()
             for partition, batch in _by_partition(msgs).items():
@@ -115,7 +118,8 @@ class PartitionedStage(ABC, Generic[S]):
                 slot = await self._ensure(partition)
                 for msg in batch:
                     await self._consume(partition, slot, msg)
-                if slot.barriers or self.flush_due(slot, batch_full):
+                slot.behind = partition in behind
+                if slot.barriers or self.flush_due(partition, slot):
                     await self._flush(partition, slot, taken=False)
             await self.outbox.deliver()
 

@@ -81,7 +81,7 @@ def test_a_restored_stage_sends_a_value_changed_back_after_its_snapshot(tmp_path
     first = stage(tmp_path, downstream, log_end=1)
     asyncio.run(first.handle(LOG[:1]))
     first.reader.end = 3
-    asyncio.run(first.handle(LOG[1:3], batch_full=True))   # the marker comes in the middle of a batch
+    asyncio.run(first.handle(LOG[1:3], behind={0}))   # the marker comes in the middle of a batch
     assert downstream.values == [b"1", b"2"]
     # The worker dies before it reads offset 3; the next owner starts from the snapshot.
     second = stage(tmp_path, downstream, log_end=len(LOG))
