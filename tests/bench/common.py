@@ -16,7 +16,7 @@ from connectors.dedup import IdentityIndex
 from connectors.ingest import build_validators
 from connectors.publisher import Outgoing
 from connectors.registry import SOURCES
-from contract.records import now_utc
+from contract.records import iso, now_utc
 from contract.settings import Settings
 from contract.topics import CONTRACT_NAMES as topics
 from gateway.tokens import load_pseudonym_key
@@ -110,6 +110,22 @@ def fold_rates(settings: Settings, messages: list[Outgoing]) -> dict[str, float]
         fold.drain_details(everything=True)
         out[source] = len(values) / (time.perf_counter() - started)
     return out
+
+
+def distinct_kpi_rows(settings: Settings, messages: list[Outgoing]) -> int:
+    """The KPI rows (766 index included) that `ioc replay`'s one pass gives for these records: the
+    fewest updates a pipeline that keeps every row of `kpi_latest` current can write for them."""
+    from streams.kpis.index766.rules import load_index766
+    from streams.replay import Replay
+    problems: list[str] = []
+    replay = Replay(settings.units, load_index766(settings, problems))
+    assert not problems, problems
+    by_source: dict[str, list[bytes]] = {}
+    for m in raw_only(messages):
+        by_source.setdefault(m.topic.removeprefix(topics.raw("")), []).append(m.value)
+    for source, values in by_source.items():
+        replay.fold(source, values)
+    return len(replay.finish(int(time.time() * 1e6), iso(now_utc())).updates)
 
 
 def simulate(folder: Path, start: str, hours: float) -> dict[str, list[bytes]]:
