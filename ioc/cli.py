@@ -310,7 +310,9 @@ def _wait_idle(base: str, timeout: float, checkpoint: bool = False) -> int:
 
 
 def _sql(config: Config, args: argparse.Namespace) -> int:
-    code, answer = call(f"{config.settings.http_url}/sql", "POST", orjson.dumps({"query": args.query}))
+    # a 503 is the sink restarting (e.g. while `ioc run` rotates the embedded broker): wait it out
+    body = orjson.dumps({"query": args.query})
+    code, answer = _post_with_retry(f"{config.settings.http_url}/sql", body, None)
     if code != 200:
         print(f"error: {answer.get('error', answer)}", file=sys.stderr)
         return 1
