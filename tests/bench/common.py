@@ -90,15 +90,20 @@ def raw_only(messages: list[Outgoing]) -> list[Outgoing]:
     return [m for m in messages if m.topic.startswith(topics.raw(""))]
 
 
+def raw_by_source(messages: list[Outgoing]) -> dict[str, list[bytes]]:
+    """The raw records' values, per source (dead letters and markers left out)."""
+    out: dict[str, list[bytes]] = {}
+    for m in raw_only(messages):
+        out.setdefault(m.topic.removeprefix(topics.raw("")), []).append(m.value)
+    return out
+
+
 def fold_rates(settings: Settings, messages: list[Outgoing]) -> dict[str, float]:
     """Each source's KPI fold alone, in this process (no Faust, no broker), over its raw messages:
     what a worker pays per record when it rebuilds a partition from offset 0 (one flush at the end)."""
     from streams.kpis.registry import KPIS
-    by_source: dict[str, list[bytes]] = {}
-    for m in raw_only(messages):
-        by_source.setdefault(m.topic.removeprefix(topics.raw("")), []).append(m.value)
     out: dict[str, float] = {}
-    for source, values in by_source.items():
+    for source, values in raw_by_source(messages).items():
         if len(values) < 1000:
             continue   # too few to time
         fold = KPIS[source].new_fold(settings.units)
@@ -120,10 +125,7 @@ def distinct_kpi_rows(settings: Settings, messages: list[Outgoing]) -> int:
     problems: list[str] = []
     replay = Replay(settings.units, load_index766(settings, problems))
     assert not problems, problems
-    by_source: dict[str, list[bytes]] = {}
-    for m in raw_only(messages):
-        by_source.setdefault(m.topic.removeprefix(topics.raw("")), []).append(m.value)
-    for source, values in by_source.items():
+    for source, values in raw_by_source(messages).items():
         replay.fold(source, values)
     return len(replay.finish(int(time.time() * 1e6), iso(now_utc())).updates)
 
