@@ -39,6 +39,7 @@ def gateway() -> Iterator[str]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 def run_sql(url: str, query: str) -> int:
