@@ -15,7 +15,7 @@ from connectors.adapters.registry import ADAPTERS
 from connectors.parse import split_records
 from contract.errors import ConfigError
 from gateway.tokens import read_token
-from ioc.client import PipelineUnavailable, call
+from ioc.client import PipelineUnavailable, call, post_with_retry
 from ioc.config import Config, load_config
 from ioc.view import print_ingest, print_rows, print_status
 
@@ -251,7 +251,7 @@ def _ingest(config: Config, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     for path in args.files:
         for body in _chunks(path):
-            status, answer = _post_with_retry(f"{url}/ingest/{args.source}", body, token)
+            status, answer = post_with_retry(f"{url}/ingest/{args.source}", body, token)
             if status != 200:
                 print(f"error: {path}: HTTP {status}: {answer.get('error', answer)}", file=sys.stderr)
                 return 1
@@ -261,16 +261,6 @@ def _ingest(config: Config, args: argparse.Namespace) -> int:
                 totals["dead_letter_reasons"][reason] = totals["dead_letter_reasons"].get(reason, 0) + n
     print_ingest(args.source, totals, time.perf_counter() - started)
     return 0
-
-
-def _post_with_retry(url: str, body: bytes, token: str | None, attempts: int = 30) -> tuple[int, Any]:
-    """503 (broker restarting, DuckDB behind) and 429 (rate bound) are temporary: wait and retry."""
-    for _ in range(attempts):
-        status, answer = call(url, "POST", body, token)
-        if status not in (429, 503):
-            return status, answer
-        time.sleep(2 if status == 503 else 0.5)
-    return status, answer
 
 
 def _status(config: Config, args: argparse.Namespace) -> int:
@@ -310,9 +300,9 @@ def _wait_idle(base: str, timeout: float, checkpoint: bool = False) -> int:
 
 
 def _sql(config: Config, args: argparse.Namespace) -> int:
-    # a 503 is the sink restarting (e.g. while `ioc run` rotates the embedded broker): wait it out
+    # a 503 is the sink restarting (e.g. while `ioc run` rotates the embedded broker)
     body = orjson.dumps({"query": args.query})
-    code, answer = _post_with_retry(f"{config.settings.http_url}/sql", body, None)
+    code, answer = post_with_retry(f"{config.settings.http_url}/sql", body, None)
     if code != 200:
         print(f"error: {answer.get('error', answer)}", file=sys.stderr)
         return 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -33,3 +34,14 @@ def call(url: str, method: str = "GET", body: bytes | None = None, token: str | 
             return exc.code, {"error": payload.decode(errors="replace")}
     except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
         raise PipelineUnavailable(f"no pipeline answers at {url}: {exc}") from exc
+
+
+def post_with_retry(url: str, body: bytes, token: str | None, attempts: int = 30) -> tuple[int, Any]:
+    """503 (broker restarting, sink restarting, DuckDB behind) and 429 (rate bound) are temporary:
+    wait and retry."""
+    for _ in range(attempts):
+        status, answer = call(url, "POST", body, token)
+        if status not in (429, 503):
+            return status, answer
+        time.sleep(2 if status == 503 else 0.5)
+    return status, answer

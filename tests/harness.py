@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from ioc.client import PipelineUnavailable, call
+from ioc.client import PipelineUnavailable, call, post_with_retry
 from tests.kpi_checks import Key
 
 T = TypeVar("T")
@@ -184,14 +184,10 @@ pseudonym_key = "generate"
         )
 
 
-def _rows(url: str, query: str, wait_s: float = 300) -> list[dict[str, Any]]:
+def _rows(url: str, query: str) -> list[dict[str, Any]]:
     """A query's rows. A 503 (the sink restarting: `ioc run` stops every part while it rotates the
-    embedded broker) is asked again after a pause, as the gateway's Retry-After tells a client."""
-    deadline = time.monotonic() + wait_s
-    code, answer = call(url, "POST", orjson.dumps({"query": query}))
-    while code == 503 and time.monotonic() < deadline:
-        time.sleep(2)
-        code, answer = call(url, "POST", orjson.dumps({"query": query}))
+    embedded broker) is asked again for up to 300 s, as `ioc sql` does for a minute."""
+    code, answer = post_with_retry(url, orjson.dumps({"query": query}), None, attempts=150)
     assert code == 200, answer
     assert not answer["truncated"], f"more rows than one answer holds: page the query ({query})"
     return [dict(zip(answer["columns"], row)) for row in answer["rows"]]
